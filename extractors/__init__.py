@@ -1,0 +1,1 @@
+"""Field extractors behind one small interface, and their registry."""

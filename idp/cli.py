@@ -1,0 +1,126 @@
+"""The ``idp`` command.
+
+Each sub-command lives in the module that owns its work and registers itself through a
+``register(subparsers)`` function listed in ``COMMAND_MODULES``; those modules import heavy
+libraries only when the command runs, so ``idp --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from idp.errors import IdpError
+
+COMMAND_MODULES: list[str] = []
+"""Modules that add sub-commands (``register(subparsers)``), in the order ``--help`` lists them."""
+
+
+def _register_extract(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "extract",
+        help="turn scans and PDFs into JSON records, one per line",
+        description="Print one JSON record per input file, one per line, in input order.",
+    )
+    p.add_argument("paths", nargs="+", type=Path, help="files to read (PDF, JPEG, PNG, TIFF)")
+    p.add_argument("--schema", help="document type to extract fields for (see `idp schemas`)")
+    p.add_argument(
+        "--layout", action="store_true", help="add pages, words, lines, blocks, tables, checkboxes"
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=run_extract)
+
+
+def run_extract(args: argparse.Namespace) -> int:
+    """Process each path in order; a file that fails gives a failed record, the batch goes on."""
+    from idp.datamodel import ProcessingOptions, Record, RecordStatus, Source
+    from idp.pipeline import process_document, to_record
+    from idp.settings import get_settings
+
+    settings = get_settings()
+    if args.schema:
+        from idp.schemas import load_schema
+
+        load_schema(args.schema, settings)  # an unknown schema is one error, before any work
+    options = ProcessingOptions(
+        schema_name=args.schema, include_layout=args.layout, languages=settings.ocr.languages
+    )
+    total = len(args.paths)
+    failed = 0
+    for i, path in enumerate(args.paths, start=1):
+        try:
+            data = _read_input(path, settings.limits.max_bytes)
+        except IdpError as exc:
+            record = Record(
+                id=str(path),
+                status=RecordStatus.FAILED,
+                source=Source(filename=path.name),
+                errors=[f"ingest: {exc.message}"],
+            )
+        else:
+            record = to_record(process_document(data, path.name, options, settings))
+        if record.status == RecordStatus.FAILED:
+            failed += 1
+        sys.stdout.write(json.dumps(record.to_json_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        if not args.quiet:
+            reason = f" — {record.errors[0]}" if record.status == RecordStatus.FAILED else ""
+            print(f"[{i}/{total}] {path}: {record.status.value}{reason}", file=sys.stderr)
+    return 1 if failed == total else 0
+
+
+def _read_input(path: Path, max_bytes: int) -> bytes:
+    from idp.errors import InputError, LimitExceededError
+
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LimitExceededError(
+                f"file is {size} bytes, more than the limit of {max_bytes} bytes"
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file") from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file") from None
+    except PermissionError:
+        raise InputError("permission denied") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="idp", description="Intelligent document processing: scans and PDFs to records."
+    )
+    parser.add_argument("--verbose", "-v", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _register_extract(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``idp`` command."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args) or 0)
+    except IdpError as exc:
+        print(f"idp: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

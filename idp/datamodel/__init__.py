@@ -1,0 +1,39 @@
+"""Pydantic types shared by every stage; no processing code lives here."""
+
+from idp.datamodel.document import (
+    BBox,
+    Block,
+    Checkbox,
+    KeyValue,
+    Line,
+    Page,
+    PageSource,
+    SignatureMark,
+    Table,
+    TableCell,
+    Word,
+)
+from idp.datamodel.record import Alternative, FieldResult, Record, RecordStatus, Source
+from idp.datamodel.result import ProcessingOptions, ProcessingResult, StageError
+
+__all__ = [
+    "Alternative",
+    "BBox",
+    "Block",
+    "Checkbox",
+    "FieldResult",
+    "KeyValue",
+    "Line",
+    "Page",
+    "PageSource",
+    "ProcessingOptions",
+    "ProcessingResult",
+    "Record",
+    "RecordStatus",
+    "SignatureMark",
+    "Source",
+    "StageError",
+    "Table",
+    "TableCell",
+    "Word",
+]

@@ -1,0 +1,63 @@
+"""The one object that travels through the pipeline stages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from idp.datamodel.document import Page
+from idp.datamodel.record import FieldResult, RecordStatus, Source
+
+
+class ProcessingOptions(BaseModel):
+    """Per-job options; serialisable so a queued job carries them."""
+
+    schema_name: str | None = None
+    """Document type to extract; ``None`` finds key–value pairs only."""
+    include_layout: bool = False
+    languages: str = "eng+cym"
+    """Tesseract languages."""
+    store_page_images: bool = False
+
+
+class StageError(BaseModel):
+    """An error that belongs to one document (or one page of it), kept as data."""
+
+    stage: str
+    message: str
+    page: int | None = None
+
+
+class ProcessingResult(BaseModel):
+    """Input, options, status, errors, pages, fields and timings of one document.
+
+    Each stage fills its own part. Heavy transient things (page images, the raw bytes)
+    live in ``transient`` and are never serialised.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    id: str
+    source: Source
+    options: ProcessingOptions = Field(default_factory=ProcessingOptions)
+    status: RecordStatus | None = None
+    pages: list[Page] = Field(default_factory=list)
+    schema_name: str | None = None
+    schema_version: str | None = None
+    fields: dict[str, FieldResult] = Field(default_factory=dict)
+    errors: list[StageError] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)
+    transient: dict[str, Any] = Field(default_factory=dict, exclude=True)
+
+    def add_error(self, stage: str, message: str, page: int | None = None) -> None:
+        """Record an error without stopping the document."""
+        self.errors.append(StageError(stage=stage, message=message, page=page))
+
+    def error_messages(self) -> list[str]:
+        """Errors as readable one-liners for the record."""
+        out = []
+        for e in self.errors:
+            where = f" (page {e.page})" if e.page is not None else ""
+            out.append(f"{e.stage}{where}: {e.message}")
+        return out
