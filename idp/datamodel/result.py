@@ -19,6 +19,8 @@ class ProcessingOptions(BaseModel):
     languages: str = "eng+cym"
     """Tesseract languages."""
     store_page_images: bool = False
+    learned_hints: dict[str, list[str]] = Field(default_factory=dict)
+    """Label phrasings learned from reviewers' corrections, by field, for this schema."""
 
 
 class StageError(BaseModel):
