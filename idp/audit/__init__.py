@@ -1,0 +1,144 @@
+"""Audit trail: append-only, hash-chained events for every action on personal data.
+
+Call ``record_event`` inside the same database transaction as the action it records, so
+the event exists exactly when the action does. ``verify_chain`` recomputes every hash and
+finds an edited, inserted or deleted event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from idp.audit.models import AuditEvent
+
+__all__ = ["ChainReport", "event_hash", "record_event", "verify_chain"]
+
+# Stable key for PostgreSQL's advisory lock that serialises writers of the chain.
+_PG_LOCK_KEY = 0x1D9A0D17
+_MAX_RETRIES = 8
+
+
+def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    """SHA-256 of the previous hash and the event's fields in canonical JSON."""
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + "\n" + canonical).encode("utf-8")).hexdigest()
+
+
+def _hashed_fields(ev: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": ev.seq,
+        "at": ev.at,
+        "actor": ev.actor,
+        "action": ev.action,
+        "target_type": ev.target_type,
+        "target_id": ev.target_id,
+        "details": ev.details,
+    }
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain in the caller's transaction and return it.
+
+    ``actor`` names who acted (``key:<id>``, ``anonymous``, ``system``); ``action`` is a
+    verb such as ``document.upload``, ``record.view``, ``review.correct``. ``details`` must
+    hold names, never personal-data values (the field name corrected, not its value).
+    """
+    from idp.audit.models import GENESIS_HASH, AuditEvent
+
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        # Held to the end of the caller's transaction: one writer extends the chain at a time.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    clean_details = json.loads(json.dumps(details, default=str)) if details else None
+    for _attempt in range(_MAX_RETRIES):
+        last = session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        ev = AuditEvent(
+            seq=seq,
+            at=_now(),
+            actor=actor,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            details=clean_details,
+            prev_hash=prev,
+            hash="",
+        )
+        ev.hash = event_hash(prev, _hashed_fields(ev))
+        try:
+            # A savepoint, so losing a race to another writer does not spoil the caller's
+            # transaction; the unique seq/prev_hash make the loser retry on the new head.
+            with session.begin_nested():
+                session.add(ev)
+                session.flush()
+        except IntegrityError:
+            continue
+        return ev
+    raise RuntimeError("could not append to the audit chain: too much contention")
+
+
+@dataclass
+class ChainReport:
+    """Outcome of ``verify_chain``."""
+
+    ok: bool
+    events: int
+    head: str
+    """Hash of the last event (an anchor to keep elsewhere: it also catches a cut tail)."""
+    problems: list[str]
+
+
+def verify_chain(session: Session, *, expect_head: str | None = None) -> ChainReport:
+    """Recompute every event's hash and link; report each break with its position.
+
+    An edited event changes its own hash; a deleted one leaves a gap in ``seq`` and a
+    ``prev_hash`` that points nowhere; an inserted one breaks the link after it. Cutting
+    events off the end is only visible against a head kept elsewhere (``expect_head``),
+    which ``GET /v1/audit`` and ``idp audit verify`` print.
+    """
+    from idp.audit.models import GENESIS_HASH, AuditEvent
+
+    problems: list[str] = []
+    prev = GENESIS_HASH
+    expected_seq = 1
+    count = 0
+    seen_heads: set[str] = set()
+    for ev in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(500):
+        count += 1
+        if ev.seq != expected_seq:
+            problems.append(f"event {expected_seq}: missing (next is {ev.seq})")
+        if ev.prev_hash != prev:
+            problems.append(f"event {ev.seq}: does not follow the event before it")
+        recomputed = event_hash(ev.prev_hash, _hashed_fields(ev))
+        if recomputed != ev.hash:
+            problems.append(f"event {ev.seq}: contents changed since it was written")
+        prev = ev.hash
+        seen_heads.add(ev.hash)
+        expected_seq = ev.seq + 1
+    if expect_head and expect_head not in seen_heads:
+        problems.append(f"expected head {expect_head[:12]}… is missing: events were removed")
+    return ChainReport(ok=not problems, events=count, head=prev, problems=problems)

@@ -1,0 +1,1 @@
+"""Human review: the queue, claim locks, corrections and what they teach the extractors."""

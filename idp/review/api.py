@@ -1,0 +1,7 @@
+"""Review queue API: list, claim, correct, approve, reject."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["review"])
