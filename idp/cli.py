@@ -17,7 +17,7 @@ from pathlib import Path
 
 from idp.errors import IdpError
 
-COMMAND_MODULES: list[str] = ["idp.audit.cli"]
+COMMAND_MODULES: list[str] = ["idp.audit.cli", "idp.schemas"]
 """Modules that add sub-commands (``register(subparsers)``), in the order ``--help`` lists them."""
 
 
