@@ -45,10 +45,60 @@ class StorageSettings(BaseModel):
     backend: str = "local"
     """``local`` or ``s3``."""
     s3_endpoint: str = "127.0.0.1:9000"
+    """Host and port of the S3 server (MinIO, SeaweedFS), without a scheme."""
     s3_access_key: str = ""
+    """S3 access key."""
     s3_secret_key: str = ""
+    """S3 secret key."""
     s3_bucket: str = "idp"
+    """Bucket that holds every object; created at start if missing."""
     s3_secure: bool = False
+    """Use HTTPS to reach the S3 server."""
+    s3_region: str | None = None
+    """S3 region, when the server needs one."""
+
+
+class JobSettings(BaseModel):
+    """How documents are processed: in-process workers or Celery, retries and time limits."""
+
+    workers: int = 2
+    """In-process worker threads in embedded mode (0 disables them, e.g. for the API alone)."""
+    max_attempts: int = 3
+    """Attempts before a document is marked failed for good."""
+    soft_time_limit_s: float = 300.0
+    """After this long a job is asked to stop (Celery raises inside the task)."""
+    hard_time_limit_s: float = 360.0
+    """After this long a job's process is killed (Celery) and its lease given up."""
+    lease_s: float = 420.0
+    """How long a claimed job belongs to its worker before another may take it over."""
+    poll_interval_s: float = 0.5
+    """How often idle in-process workers look for queued jobs."""
+    visibility_timeout_s: int = 300
+    """Celery/Redis: an unacknowledged task is redelivered after this many seconds."""
+    store_page_images: bool = True
+    """Store an upright PNG of every page for the reviewer page and ``/pages/{n}``."""
+
+
+class WebhookSettings(BaseModel):
+    """Delivery of signed webhook events."""
+
+    max_attempts: int = 6
+    """Deliveries tried before an event is given up."""
+    backoff_s: float = 2.0
+    """First retry delay; each later retry waits twice as long."""
+    timeout_s: float = 10.0
+    """Longest one delivery may take."""
+
+
+class ApiSettings(BaseModel):
+    """The HTTP API."""
+
+    max_files: int = 20
+    """Most files in one upload request."""
+    page_size: int = 50
+    """Default number of documents in one list page."""
+    max_page_size: int = 200
+    """Largest list page a client may ask for."""
 
 
 class Settings(BaseSettings):
@@ -67,6 +117,15 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite (WAL) inside ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'idp.sqlite3').resolve()}"
 
 
 @lru_cache

@@ -1,0 +1,178 @@
+"""Typed dependency aliases for routes: settings, session, storage, the calling key, roles."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from idp.db import get_session_factory
+from idp.db.models import ApiKey
+from idp.errors import AuthError, ForbiddenError, IdpError
+from idp.keys import Role, authenticate
+from idp.settings import Settings
+from idp.storage import ObjectStore, get_storage
+
+log = logging.getLogger(__name__)
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer idp_…`")
+
+KeyResolver = Callable[[Request, Session], ApiKey | None]
+KEY_RESOLVERS: list[KeyResolver] = []
+"""Other ways to find the calling key (the web pages' session cookie), tried when a request
+carries no ``Authorization`` header. A resolver returns the key, ``None``, or raises."""
+
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_session(settings: SettingsDep) -> Iterator[Session]:
+    """A database session for one request; routes commit what they change explicitly."""
+    session = get_session_factory(settings)()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_object_store(settings: SettingsDep) -> ObjectStore:
+    """The configured object store."""
+    return get_storage(settings)
+
+
+StorageDep = Annotated[ObjectStore, Depends(get_object_store)]
+
+
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append an audit event in the caller's transaction (names only, never personal data)."""
+    from idp.audit import record_event
+
+    record_event(
+        session,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details=details,
+    )
+
+
+def actor_of(key: ApiKey) -> str:
+    """How an audit event names the key that acted."""
+    return f"key:{key.id}"
+
+
+def _record_auth_failure(settings: Settings, request: Request, reason: str) -> None:
+    # A separate transaction: the request itself is refused, the event must stay.
+    try:
+        with get_session_factory(settings)() as session:
+            audit(
+                session,
+                actor="anonymous",
+                action="auth.failure",
+                target_type="api",
+                target_id=request.url.path[:200],
+                details={"reason": reason},
+            )
+            session.commit()
+    except Exception:  # auditing must not turn a 401 into a 500
+        log.exception("could not record an authentication failure")
+
+
+def get_current_key(
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiKey:
+    """The live API key of the caller; ``401`` problem for none, a bad one or a revoked one."""
+    try:
+        if credentials is None:
+            for resolver in KEY_RESOLVERS:
+                key = resolver(request, session)
+                if key is not None:
+                    return key
+            if request.headers.get("authorization"):
+                raise AuthError("the Authorization header must be `Bearer <API key>`")
+            raise AuthError("an API key is required: `Authorization: Bearer <key>`")
+        return authenticate(session, credentials.credentials)
+    except AuthError as exc:
+        _record_auth_failure(settings, request, exc.message)
+        raise
+
+
+CurrentKey = Annotated[ApiKey, Depends(get_current_key)]
+
+
+def require_roles(*roles: Role | str) -> Callable[..., ApiKey]:
+    """A dependency that lets only keys with one of ``roles`` through (``403`` otherwise)."""
+    allowed = {Role(r).value for r in roles}
+
+    def _check(key: CurrentKey) -> ApiKey:
+        if key.role not in allowed:
+            raise ForbiddenError(
+                f"this needs the role {' or '.join(sorted(allowed))}; the key has {key.role}"
+            )
+        return key
+
+    return _check
+
+
+AdminKey = Annotated[ApiKey, Depends(require_roles(Role.ADMIN))]
+UploaderKey = Annotated[
+    ApiKey, Depends(require_roles(Role.UPLOADER, Role.INTEGRATOR, Role.ADMIN))
+]
+"""A key that may submit documents."""
+ReaderKey = Annotated[
+    ApiKey,
+    Depends(require_roles(Role.UPLOADER, Role.INTEGRATOR, Role.REVIEWER, Role.ADMIN)),
+]
+"""A key that may read documents (uploaders only their own; checked per document)."""
+ReviewerKey = Annotated[ApiKey, Depends(require_roles(Role.REVIEWER, Role.ADMIN))]
+IntegratorKey = Annotated[ApiKey, Depends(require_roles(Role.INTEGRATOR, Role.ADMIN))]
+
+
+def can_read_all(key: ApiKey) -> bool:
+    """Whether the key may read documents it did not upload."""
+    return key.role in (Role.INTEGRATOR.value, Role.REVIEWER.value, Role.ADMIN.value)
+
+
+__all__ = [
+    "KEY_RESOLVERS",
+    "AdminKey",
+    "CurrentKey",
+    "IdpError",
+    "IntegratorKey",
+    "ReaderKey",
+    "ReviewerKey",
+    "SessionDep",
+    "SettingsDep",
+    "StorageDep",
+    "UploaderKey",
+    "actor_of",
+    "audit",
+    "can_read_all",
+    "require_roles",
+]
