@@ -1,7 +1,220 @@
-"""Review queue API: list, claim, correct, approve, reject."""
+"""Review queue API under ``/v1/review``: list, claim, correct, approve, reject.
+
+Reviewer and admin keys only. Each change is committed with its audit event in one
+transaction; a reviewer must hold an unexpired claim on a document to change it.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Any
 
-router = APIRouter(tags=["review"])
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from idp.api.deps import ReviewerKey, SessionDep, StorageDep, actor_of
+from idp.api.problems import PROBLEM_RESPONSES
+from idp.audit import record_event
+from idp.db.models import Document, as_utc
+from idp.errors import NotFoundError
+from idp.review import service
+from idp.review.models import ReviewItem
+from idp.review.records import RecordStore
+
+router = APIRouter(prefix="/v1/review", tags=["review"], responses=PROBLEM_RESPONSES)
+
+
+class QueueItem(BaseModel):
+    """A document waiting for review."""
+
+    document_id: str
+    filename: str
+    schema_name: str | None = Field(default=None, alias="schema")
+    created_at: datetime
+    claimed_by: str | None = None
+    """Key id of the reviewer holding it, while the claim lasts."""
+    claim_expires_at: datetime | None = None
+
+    model_config = {"populate_by_name": True}
+
+
+class QueuePage(BaseModel):
+    """The review queue, oldest first."""
+
+    items: list[QueueItem]
+
+
+class Claim(BaseModel):
+    """A reviewer's hold on a document."""
+
+    document_id: str
+    claimed_by: str
+    claim_expires_at: datetime
+
+
+class Correction(BaseModel):
+    """A reviewer's value for one field, as typed; it is normalised and validated again."""
+
+    value: str = Field(max_length=2000)
+    """The value as the reviewer reads it on the page (``""`` clears the field)."""
+    page: int | None = Field(default=None, ge=1)
+    """Page the value is on, when the reviewer shows where."""
+    bbox: list[float] | None = Field(default=None, min_length=4, max_length=4)
+    """Box of the value, relative to the page (0–1), when the reviewer shows where."""
+
+
+class Rejection(BaseModel):
+    """Why a document is rejected."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReviewView(BaseModel):
+    """A document under review: its record, review state and the fields' order for review."""
+
+    document_id: str
+    state: str
+    claimed_by: str | None
+    claim_expires_at: datetime | None
+    record: dict[str, Any]
+    review_order: list[str]
+    """Field names, least certain first: failing validation, then by confidence."""
+
+
+def _claim_out(item: ReviewItem) -> Claim:
+    return Claim(
+        document_id=item.document_id,
+        claimed_by=item.claimed_by or "",
+        claim_expires_at=as_utc(item.claim_expires_at),  # type: ignore[arg-type]
+    )
+
+
+def review_order(record: dict[str, Any]) -> list[str]:
+    """Field names with the uncertain ones first: invalid, then lowest confidence."""
+    fields = record.get("fields") or {}
+    names = list(fields)
+    return sorted(
+        names,
+        key=lambda n: (
+            bool(fields[n].get("valid")) and not fields[n].get("errors"),
+            float(fields[n].get("confidence") or 0.0),
+            names.index(n),
+        ),
+    )
+
+
+@router.get("/queue", response_model=QueuePage, response_model_by_alias=True)
+def list_queue(key: ReviewerKey, session: SessionDep, limit: int = 50) -> QueuePage:
+    """Documents that need review, oldest first, with who holds each."""
+    entries = service.review_queue(session, limit=max(1, min(limit, 200)))
+    return QueuePage(
+        items=[
+            QueueItem(
+                document_id=e.document_id,
+                filename=e.filename,
+                schema=e.schema_name,
+                created_at=e.created_at,
+                claimed_by=e.claimed_by,
+                claim_expires_at=e.claim_expires_at,
+            )
+            for e in entries
+        ]
+    )
+
+
+@router.post("/next", response_model=Claim, responses={204: {"description": "Queue empty"}})
+def claim_next(key: ReviewerKey, session: SessionDep) -> Any:
+    """Claim the oldest document nobody holds (your own open claim first); 204 when none."""
+    item = service.claim_next(session, key.id)
+    if item is None:
+        session.rollback()
+        return Response(status_code=204)
+    out = _claim_out(item)
+    session.commit()
+    return out
+
+
+@router.post("/{document_id}/claim", response_model=Claim)
+def claim(document_id: str, key: ReviewerKey, session: SessionDep) -> Claim:
+    """Claim (or renew a claim on) one document; 409 while another reviewer holds it."""
+    out = _claim_out(service.claim(session, document_id, key.id))
+    session.commit()
+    return out
+
+
+@router.delete("/{document_id}/claim", status_code=204)
+def release(document_id: str, key: ReviewerKey, session: SessionDep) -> Response:
+    """Give a claim back before it expires."""
+    service.release(session, document_id, key.id)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/{document_id}", response_model=ReviewView)
+def get_review(
+    document_id: str, key: ReviewerKey, session: SessionDep, storage: StorageDep
+) -> ReviewView:
+    """The document's record and review state (a view of personal data: audited)."""
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise NotFoundError("no such document")
+    record = RecordStore(storage).load(doc)
+    item = session.get(ReviewItem, document_id)
+    record_event(
+        session, actor=actor_of(key), action="record.view",
+        target_type="document", target_id=doc.id, details={"via": "review"},
+    )
+    session.commit()
+    return ReviewView(
+        document_id=doc.id,
+        state=item.state if item else ("open" if doc.status == "needs_review" else doc.status),
+        claimed_by=item.claimed_by if item else None,
+        claim_expires_at=as_utc(item.claim_expires_at) if item else None,
+        record=record,
+        review_order=review_order(record),
+    )
+
+
+@router.put("/{document_id}/fields/{field}")
+def correct_field(
+    document_id: str,
+    field: str,
+    body: Correction,
+    key: ReviewerKey,
+    session: SessionDep,
+    storage: StorageDep,
+) -> dict[str, Any]:
+    """Set one field; answers the field as now stored (``valid`` and ``errors`` included)."""
+    out = service.correct_field(
+        session, RecordStore(storage), document_id, key.id, field, body.value,
+        page=body.page, bbox=body.bbox,
+    )
+    session.commit()
+    return out
+
+
+@router.post("/{document_id}/approve")
+def approve(
+    document_id: str, key: ReviewerKey, session: SessionDep, storage: StorageDep
+) -> dict[str, Any]:
+    """Accept the record as corrected; 409 while a field still fails validation."""
+    record = service.approve(session, RecordStore(storage), document_id, key.id)
+    session.commit()
+    return record
+
+
+@router.post("/{document_id}/reject")
+def reject(
+    document_id: str, body: Rejection, key: ReviewerKey, session: SessionDep,
+    storage: StorageDep,
+) -> dict[str, Any]:
+    """Reject the document with a reason; its record becomes ``failed``."""
+    record = service.reject(session, RecordStore(storage), document_id, key.id, body.reason)
+    session.commit()
+    return record
+
+
+@router.get("/learned/{schema_name}")
+def learned(schema_name: str, key: ReviewerKey, session: SessionDep) -> dict[str, list[str]]:
+    """Label phrasings learned from corrections for a schema, by field."""
+    return service.learned_hints(session, schema_name)
