@@ -164,6 +164,17 @@ class FieldSpec(BaseModel):
         return None
 
 
+class CrossRule(BaseModel):
+    """A rule between two fields: ``{before: [first, second]}`` says first < second."""
+
+    kind: str
+    """The rule: ``before``."""
+    first: str
+    """The field that must come first."""
+    second: str
+    """The field it is compared with."""
+
+
 class DocumentSchema(BaseModel):
     """A document type: its fields and how long records of it are kept."""
 
@@ -181,6 +192,34 @@ class DocumentSchema(BaseModel):
     """Days a record and its original are kept before purge."""
     fields: dict[str, FieldSpec]
     """The fields, by contract name, in the order reviewers see them."""
+    cross_rules: list[CrossRule] = Field(default_factory=list)
+    """Rules between fields, such as a date of birth before the application date."""
+
+    @field_validator("cross_rules", mode="before")
+    @classmethod
+    def _parse_cross_rules(cls, value: Any) -> list[dict[str, str]]:
+        out = []
+        for item in value or []:
+            if isinstance(item, dict) and "kind" in item:
+                out.append(item)
+                continue
+            if not (isinstance(item, dict) and len(item) == 1):
+                raise ValueError(f"a cross-field rule is a one-key mapping, not {item!r}")
+            kind, names = next(iter(item.items()))
+            if kind != "before":
+                raise ValueError(f"unknown cross-field rule {kind!r} (known: before)")
+            if not (isinstance(names, list) and len(names) == 2):
+                raise ValueError(f"rule {kind!r} takes a list of two field names")
+            out.append({"kind": kind, "first": names[0], "second": names[1]})
+        return out
+
+    @model_validator(mode="after")
+    def _cross_rules_name_fields(self) -> DocumentSchema:
+        for rule in self.cross_rules:
+            for name in (rule.first, rule.second):
+                if name not in self.fields:
+                    raise ValueError(f"cross-field rule names unknown field {name!r}")
+        return self
 
     @field_validator("version", mode="before")
     @classmethod

@@ -1,0 +1,95 @@
+"""The extractor interface: a ``Candidate`` and the ``Extractor`` Protocol.
+
+An extractor looks at one page and proposes candidates for schema fields; it never decides.
+The merge step in ``idp.fields`` normalises every candidate, scores it and picks a winner
+per field, keeping the rest as alternatives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from idp.datamodel import Page
+from idp.schemas import DocumentSchema
+
+if TYPE_CHECKING:
+    from extractors.labels import LabelMatcher
+    from extractors.pairs import LabelValuePair
+
+
+@dataclass
+class Candidate:
+    """One proposed value for one field, with its evidence and provenance."""
+
+    field: str
+    """Schema field this candidate is for."""
+    text: str
+    """Evidence text as read from the page."""
+    page: int
+    """Page number, from 1."""
+    bbox: list[float] | None
+    """Box of the evidence, relative to the page (0–1, origin top-left)."""
+    extractor: str
+    """Name of the extractor that proposed it."""
+    label: str | None = None
+    """The label on the page that led to the value, when there was one."""
+    label_score: float = 0.0
+    """How surely the label (or other context) points at this field, 0–1."""
+    ocr_confidence: float = 1.0
+    """Reading confidence of the evidence, 0–1 (1 for a text layer)."""
+    value: Any = None
+    """A value already typed by the extractor (enum member, boolean); else from ``text``."""
+    source_id: str = ""
+    """Identity of the evidence on the page: one piece of evidence can win only one field."""
+    errors: list[str] = field(default_factory=list)
+    """Problems the extractor itself saw (two boxes ticked, say)."""
+    features: dict[str, float] = field(default_factory=dict)
+    """Other evidence for the confidence model (``value_is_label``, ``margin``…)."""
+
+
+@dataclass
+class ExtractionContext:
+    """What every extractor may consult besides the page."""
+
+    schema: DocumentSchema
+    """The document type being extracted."""
+    labels: LabelMatcher
+    """Scores a label against the schema's fields (hints, learned hints, semantics)."""
+    pages: list[Page] = field(default_factory=list)
+    """All pages of the document, for extractors that look across pages."""
+    _pairs: dict[int, list[LabelValuePair]] = field(default_factory=dict, repr=False)
+
+    def pairs(self, page: Page) -> list[LabelValuePair]:
+        """The page's label–value pairs, found once and shared by the extractors."""
+        if page.number not in self._pairs:
+            from extractors.pairs import label_value_pairs
+
+            self._pairs[page.number] = label_value_pairs(page)
+        return self._pairs[page.number]
+
+
+@runtime_checkable
+class Extractor(Protocol):
+    """Proposes candidates for schema fields from one page."""
+
+    name: str
+    """Short name written into each field's ``extractor`` provenance."""
+
+    def extract(self, page: Page, context: ExtractionContext) -> list[Candidate]:
+        """Candidates found on ``page``; an empty list when there are none."""
+        ...
+
+
+def normalise_confidence(value: float) -> float:
+    """A reading confidence as 0–1, whether it came as a fraction or a percentage."""
+    if value < 0:
+        return 0.0
+    return min(value / 100.0 if value > 1.0 else value, 1.0)
+
+
+def source_id(page: int, bbox: list[float] | None) -> str:
+    """A stable identity for a box of evidence on a page."""
+    if bbox is None:
+        return f"{page}:?"
+    return f"{page}:" + ",".join(f"{v:.3f}" for v in bbox)

@@ -1,0 +1,90 @@
+"""``PatternExtractor``: values recognisable by their format alone, found anywhere on a page.
+
+An NI number, a postcode, an email address or a UK phone number looks like nothing else, so
+one found without a label is still a fair candidate; a label close to its left raises it.
+Dates and amounts are not proposed here: without a label they are ambiguous.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractors.base import Candidate, ExtractionContext, source_id
+from extractors.pairs import segments_of
+from idp.datamodel import Page
+from idp.schemas import FieldFormat, FieldSource
+
+PATTERNS: dict[FieldFormat, re.Pattern[str]] = {
+    FieldFormat.NI_NUMBER: re.compile(
+        r"\b[A-Za-z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-Da-d]\b"
+    ),
+    FieldFormat.POSTCODE_UK: re.compile(r"\b[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}\b"),
+    FieldFormat.EMAIL: re.compile(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}"),
+    FieldFormat.PHONE_UK: re.compile(r"(?:\+44\s?|0)(?:\d\s?){9,10}\b"),
+}
+UNLABELLED_SCORE = 0.5
+"""Label score of a format match with no label: the format alone is decent evidence."""
+
+
+class PatternExtractor:
+    """Format matches in each segment of text; one candidate per match."""
+
+    name = "patterns"
+
+    def extract(self, page: Page, context: ExtractionContext) -> list[Candidate]:
+        """Candidates for string fields whose format has a recognisable pattern."""
+        targets = [
+            (name, PATTERNS[spec.format])
+            for name, spec in context.schema.fields.items()
+            if spec.source == FieldSource.TEXT and spec.format in PATTERNS
+        ]
+        if not targets:
+            return []
+        out: list[Candidate] = []
+        for row in segments_of(page):
+            for i, seg in enumerate(row):
+                # A value whose label sits just left of it in the same row.
+                left = row[i - 1].text if i > 0 else ""
+                for name, pattern in targets:
+                    for m in pattern.finditer(seg.text):
+                        words = _words_of_span(seg.text, m.start(), m.end(), seg.words)
+                        bbox = page.relative(
+                            (
+                                min(w.bbox[0] for w in words),
+                                min(w.bbox[1] for w in words),
+                                max(w.bbox[2] for w in words),
+                                max(w.bbox[3] for w in words),
+                            )
+                        )
+                        prefix = seg.text[: m.start()].strip() or left
+                        label_score = context.labels.lexical(prefix, [name]).get(name, 0.0)
+                        out.append(
+                            Candidate(
+                                field=name,
+                                text=m.group(0),
+                                page=page.number,
+                                bbox=bbox,
+                                extractor=self.name,
+                                label=prefix or None,
+                                label_score=max(UNLABELLED_SCORE, label_score),
+                                ocr_confidence=min(
+                                    (w.confidence if w.confidence <= 1 else w.confidence / 100)
+                                    for w in words
+                                ),
+                                source_id=source_id(page.number, bbox),
+                                features={"unlabelled": float(label_score < 0.75)},
+                            )
+                        )
+        return out
+
+
+def _words_of_span(text: str, start: int, end: int, words: list) -> list:  # type: ignore[type-arg]
+    """The words of a space-joined segment that a character span touches."""
+    out = []
+    pos = 0
+    for word in words:
+        w_start, w_end = pos, pos + len(word.text)
+        if w_end > start and w_start < end:
+            out.append(word)
+        pos = w_end + 1
+    return out or list(words)

@@ -1,0 +1,186 @@
+"""The extract stage: run the extractors, normalise and score candidates, pick winners.
+
+Winners are chosen greedily over all fields at once, best score first, so one piece of
+evidence on the page (a value box) can win only one field: a date printed next to
+"Date of birth" cannot also become the application date.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from extractors.base import Candidate, ExtractionContext
+from extractors.labels import LabelMatcher
+from idp.datamodel import Alternative, FieldResult, ProcessingResult
+from idp.fields.confidence import candidate_confidence, with_agreement
+from idp.normalise import check_rules, clean_text, normalise_field
+from idp.schemas import DocumentSchema, load_schema
+from idp.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_ALTERNATIVES = 3
+NOT_FOUND = "not found on the document"
+
+
+@dataclass
+class ScoredCandidate:
+    """A candidate with its normalised value, validity and score."""
+
+    candidate: Candidate
+    value: Any
+    errors: list[str]
+    score: float
+
+    @property
+    def valid(self) -> bool:
+        """Whether the value normalised cleanly and keeps the field's rules."""
+        return self.value is not None and not self.errors
+
+
+def _embedder_factory() -> Any:
+    from idp.engines.embedder import get_embedder
+
+    return get_embedder
+
+
+def collect_candidates(
+    result: ProcessingResult, schema: DocumentSchema, use_semantic: bool = True
+) -> list[Candidate]:
+    """Every extractor's candidates on every page; an extractor that fails is an error."""
+    from extractors.registry import get_extractors
+
+    matcher = LabelMatcher(
+        schema,
+        learned_hints=result.options.learned_hints,
+        embedder=_embedder_factory() if use_semantic else None,
+    )
+    context = ExtractionContext(schema=schema, labels=matcher, pages=result.pages)
+    candidates: list[Candidate] = []
+    for page in result.pages:
+        for extractor in get_extractors():
+            if extractor.name == "semantic" and not use_semantic:
+                continue
+            try:
+                found = extractor.extract(page, context)
+            except Exception as exc:  # one extractor failing must not lose the others' work
+                log.exception("extractor %s failed on page %s", extractor.name, page.number)
+                result.add_error("extract", f"extractor {extractor.name} failed: {exc}", page.number)
+                continue
+            candidates += [c for c in found if c.field in schema.fields]
+    return candidates
+
+
+def score_candidates(
+    candidates: list[Candidate], schema: DocumentSchema, today: date | None = None
+) -> list[ScoredCandidate]:
+    """Each candidate normalised for its field, checked, and scored."""
+    scored = []
+    for cand in candidates:
+        spec = schema.fields[cand.field]
+        if cand.value is not None:
+            value, errors = cand.value, list(cand.errors)
+        else:
+            norm = normalise_field(spec, cand.text, today)
+            value, errors = norm.value, norm.errors + list(cand.errors)
+        if value is not None and not errors:
+            errors = check_rules(spec, value, today)
+        valid = value is not None and not errors
+        scored.append(ScoredCandidate(cand, value, errors, candidate_confidence(cand, valid)))
+    return scored
+
+
+def choose_winners(
+    scored: list[ScoredCandidate], schema: DocumentSchema
+) -> dict[str, FieldResult]:
+    """One ``FieldResult`` per schema field: the best candidate, or null when none is left."""
+    ranked = sorted(scored, key=lambda s: s.score, reverse=True)
+    winners: dict[str, ScoredCandidate] = {}
+    claimed: dict[str, str] = {}  # source id → field that won it
+    for sc in ranked:
+        field, source = sc.candidate.field, sc.candidate.source_id
+        if field in winners or sc.value is None:
+            continue
+        if claimed.get(source, field) != field:
+            continue
+        winners[field] = sc
+        claimed[source] = field
+    fields: dict[str, FieldResult] = {}
+    for name in schema.fields:
+        own = [s for s in ranked if s.candidate.field == name and s.value is not None]
+        win = winners.get(name)
+        if win is None:
+            fields[name] = FieldResult(value=None, confidence=0.0, errors=[NOT_FOUND])
+            continue
+        supporting = _supporting(win, own)
+        fields[name] = FieldResult(
+            value=win.value,
+            text=clean_text(win.candidate.text) or None,
+            confidence=round(with_agreement(win.score, supporting), 4),
+            page=win.candidate.page,
+            bbox=win.candidate.bbox,
+            extractor=win.candidate.extractor,
+            label=clean_text(win.candidate.label) if win.candidate.label else None,
+            valid=win.valid,
+            errors=win.errors,
+            alternatives=_alternatives(win, own),
+        )
+    return fields
+
+
+def _supporting(win: ScoredCandidate, own: list[ScoredCandidate]) -> list[float]:
+    """Scores of other evidence, from another extractor or place, for the winner's value."""
+    seen = {(win.candidate.extractor, win.candidate.source_id)}
+    out = []
+    for sc in own:
+        key = (sc.candidate.extractor, sc.candidate.source_id)
+        if sc is win or key in seen or sc.value != win.value:
+            continue
+        if sc.candidate.source_id == win.candidate.source_id and sc.candidate.extractor in {
+            "keyvalue",
+            "semantic",
+        } and win.candidate.extractor in {"keyvalue", "semantic"}:
+            continue  # the same label read two ways is one piece of evidence
+        seen.add(key)
+        out.append(sc.score)
+    return out
+
+
+def _alternatives(win: ScoredCandidate, own: list[ScoredCandidate]) -> list[Alternative]:
+    out: list[Alternative] = []
+    values = {_key(win.value)}
+    for sc in own:
+        if _key(sc.value) in values:
+            continue
+        values.add(_key(sc.value))
+        out.append(
+            Alternative(
+                value=sc.value,
+                confidence=round(sc.score, 4),
+                extractor=sc.candidate.extractor,
+                text=clean_text(sc.candidate.text) or None,
+                page=sc.candidate.page,
+                bbox=sc.candidate.bbox,
+            )
+        )
+        if len(out) == MAX_ALTERNATIVES:
+            break
+    return out
+
+
+def _key(value: Any) -> str:
+    return repr(value)
+
+
+def extract_fields(result: ProcessingResult, settings: Settings) -> None:
+    """The extract stage: fill ``result.fields`` and ``result.schema_version``."""
+    if not result.schema_name:
+        return
+    schema = load_schema(result.schema_name, settings)
+    result.schema_version = schema.version
+    candidates = collect_candidates(result, schema)
+    scored = score_candidates(candidates, schema)
+    result.fields = choose_winners(scored, schema)
