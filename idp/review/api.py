@@ -7,9 +7,9 @@ transaction; a reviewer must hold an unexpired claim on a document to change it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from idp.api.deps import ReviewerKey, SessionDep, StorageDep, actor_of
@@ -123,11 +123,19 @@ def list_queue(key: ReviewerKey, session: SessionDep, limit: int = 50) -> QueueP
 
 
 @router.post("/next", response_model=Claim, responses={204: {"description": "Queue empty"}})
-def claim_next(key: ReviewerKey, session: SessionDep) -> Any:
-    """Claim the oldest document nobody holds (your own open claim first); 204 when none."""
-    item = service.claim_next(session, key.id)
+def claim_next(
+    key: ReviewerKey,
+    session: SessionDep,
+    skip: Annotated[list[str] | None, Query(max_length=200)] = None,
+) -> Any:
+    """Claim the oldest document nobody holds (your own open claim first); 204 when none.
+
+    ``skip`` lists documents passed over in this sitting: their claims are given back and
+    they are not offered again.
+    """
+    item = service.claim_next(session, key.id, skip=set(skip or []))
     if item is None:
-        session.rollback()
+        session.commit()  # the skipped documents' claims are given back all the same
         return Response(status_code=204)
     out = _claim_out(item)
     session.commit()

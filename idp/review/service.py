@@ -152,10 +152,22 @@ def claim(
 
 
 def claim_next(
-    session: Session, reviewer: str, *, ttl: timedelta = CLAIM_TTL, now: datetime | None = None
+    session: Session,
+    reviewer: str,
+    *,
+    skip: set[str] | None = None,
+    ttl: timedelta = CLAIM_TTL,
+    now: datetime | None = None,
 ) -> ReviewItem | None:
-    """Claim the oldest document nobody else holds (the reviewer's own claim comes first)."""
+    """Claim the oldest document nobody else holds (the reviewer's own claim comes first).
+
+    ``skip`` names documents the reviewer passed over ("next in queue"); their claims are
+    given back.
+    """
     now = now or utcnow()
+    skip = skip or set()
+    for document_id in skip:
+        release(session, document_id, reviewer)
     own = session.scalars(
         select(ReviewItem)
         .join(Document, Document.id == ReviewItem.document_id)
@@ -163,13 +175,18 @@ def claim_next(
             Document.status == DocumentStatus.NEEDS_REVIEW.value,
             ReviewItem.claimed_by == reviewer,
             ReviewItem.claim_expires_at > now,
+            ReviewItem.document_id.not_in(skip),
         )
         .limit(1)
     ).first()
     if own is not None:
         return claim(session, own.document_id, reviewer, ttl=ttl, now=now)
     for _ in range(20):
-        candidates = review_queue(session, now=now, limit=20, include_claimed=False)
+        candidates = [
+            e
+            for e in review_queue(session, now=now, limit=20 + len(skip), include_claimed=False)
+            if e.document_id not in skip
+        ]
         if not candidates:
             return None
         for entry in candidates:

@@ -1,0 +1,156 @@
+"""The pages' words in English and Welsh: one small message catalogue, no framework."""
+
+from __future__ import annotations
+
+LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+DEFAULT_LANG = "en"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "app_name": "Document processing",
+        "skip": "Skip to main content",
+        "sign_in": "Sign in",
+        "sign_out": "Sign out",
+        "signed_in_as": "Signed in as {role} key {key}",
+        "api_key": "API key",
+        "api_key_hint": "Paste the API key you were given. It starts with idp_.",
+        "language": "Language",
+        "bad_key": "That API key is not valid. Check it and try again.",
+        "bad_form": "The form expired. Please try again.",
+        "nav": "Main",
+        "review": "Review",
+        "upload": "Upload",
+        "forbidden": "Your key's role cannot use this page.",
+        "review_title": "Review documents",
+        "queue_empty": "Nothing is waiting for review.",
+        "loading": "Loading…",
+        "document": "Document",
+        "page_image": "Page {n} of {filename}, with the found fields outlined",
+        "pages": "Pages",
+        "page_n": "Page {n}",
+        "fields": "Fields, least certain first",
+        "value": "Value",
+        "confidence": "Confidence",
+        "no_value": "not found",
+        "valid": "Valid",
+        "invalid": "Needs attention",
+        "save": "Save",
+        "saved": "Saved {field}.",
+        "show_box": "Show on page",
+        "approve": "Approve",
+        "reject": "Reject",
+        "reject_reason": "Reason for rejecting",
+        "confirm_reject": "Confirm rejection",
+        "cancel": "Cancel",
+        "next": "Next in queue",
+        "approved": "Approved. The record is accepted.",
+        "rejected": "Rejected.",
+        "claimed_until": "Claimed by you until {time}",
+        "keyboard_help": "Keyboard: Tab moves between fields; Enter saves a field; "
+        "Alt+Shift+A approves; Alt+Shift+N opens the next document.",
+        "error": "Something went wrong: {detail}",
+        "upload_title": "Upload documents",
+        "files": "Files",
+        "files_hint": "Choose one or more PDF, JPEG, PNG or TIFF files, or drop them here.",
+        "drop_here": "Drop files here",
+        "doc_type": "Document type",
+        "doc_type_none": "Find key–value pairs only (no type)",
+        "upload_button": "Upload",
+        "progress": "Progress",
+        "outcome": "Outcome",
+        "file": "File",
+        "open_record": "Open record",
+        "open_review": "Review",
+        "status_queued": "Queued",
+        "status_processing": "Processing",
+        "status_accepted": "Accepted",
+        "status_needs_review": "Needs review",
+        "status_failed": "Failed",
+        "status_uploading": "Uploading",
+        "choose_files_first": "Choose at least one file first.",
+        "uploaded_n": "{n} file(s) uploaded. Their progress is shown below.",
+        "all_done": "All files are processed.",
+    },
+    "cy": {
+        "app_name": "Prosesu dogfennau",
+        "skip": "Neidio i'r prif gynnwys",
+        "sign_in": "Mewngofnodi",
+        "sign_out": "Allgofnodi",
+        "signed_in_as": "Wedi mewngofnodi gydag allwedd {role} {key}",
+        "api_key": "Allwedd API",
+        "api_key_hint": "Gludwch yr allwedd API a roddwyd i chi. Mae'n dechrau gydag idp_.",
+        "language": "Iaith",
+        "bad_key": "Nid yw'r allwedd API yn ddilys. Gwiriwch hi a rhowch gynnig arall arni.",
+        "bad_form": "Daeth y ffurflen i ben. Rhowch gynnig arall arni.",
+        "nav": "Prif",
+        "review": "Adolygu",
+        "upload": "Llwytho i fyny",
+        "forbidden": "Ni all rôl eich allwedd ddefnyddio'r dudalen hon.",
+        "review_title": "Adolygu dogfennau",
+        "queue_empty": "Does dim yn aros i gael ei adolygu.",
+        "loading": "Yn llwytho…",
+        "document": "Dogfen",
+        "page_image": "Tudalen {n} o {filename}, gyda'r meysydd a ganfuwyd wedi'u hamlinellu",
+        "pages": "Tudalennau",
+        "page_n": "Tudalen {n}",
+        "fields": "Meysydd, y lleiaf sicr yn gyntaf",
+        "value": "Gwerth",
+        "confidence": "Hyder",
+        "no_value": "heb ei ganfod",
+        "valid": "Dilys",
+        "invalid": "Angen sylw",
+        "save": "Cadw",
+        "saved": "Wedi cadw {field}.",
+        "show_box": "Dangos ar y dudalen",
+        "approve": "Cymeradwyo",
+        "reject": "Gwrthod",
+        "reject_reason": "Rheswm dros wrthod",
+        "confirm_reject": "Cadarnhau gwrthod",
+        "cancel": "Canslo",
+        "next": "Nesaf yn y ciw",
+        "approved": "Wedi'i gymeradwyo. Mae'r cofnod wedi'i dderbyn.",
+        "rejected": "Wedi'i wrthod.",
+        "claimed_until": "Wedi'i hawlio gennych tan {time}",
+        "keyboard_help": "Bysellfwrdd: mae Tab yn symud rhwng meysydd; mae Enter yn cadw maes; "
+        "mae Alt+Shift+A yn cymeradwyo; mae Alt+Shift+N yn agor y ddogfen nesaf.",
+        "error": "Aeth rhywbeth o'i le: {detail}",
+        "upload_title": "Llwytho dogfennau i fyny",
+        "files": "Ffeiliau",
+        "files_hint": "Dewiswch un neu ragor o ffeiliau PDF, JPEG, PNG neu TIFF, "
+        "neu eu gollwng yma.",
+        "drop_here": "Gollyngwch ffeiliau yma",
+        "doc_type": "Math o ddogfen",
+        "doc_type_none": "Canfod parau allwedd–gwerth yn unig (dim math)",
+        "upload_button": "Llwytho i fyny",
+        "progress": "Cynnydd",
+        "outcome": "Canlyniad",
+        "file": "Ffeil",
+        "open_record": "Agor y cofnod",
+        "open_review": "Adolygu",
+        "status_queued": "Yn y ciw",
+        "status_processing": "Yn prosesu",
+        "status_accepted": "Wedi'i dderbyn",
+        "status_needs_review": "Angen adolygu",
+        "status_failed": "Wedi methu",
+        "status_uploading": "Yn llwytho i fyny",
+        "choose_files_first": "Dewiswch o leiaf un ffeil yn gyntaf.",
+        "uploaded_n": "Llwythwyd {n} ffeil. Dangosir eu cynnydd isod.",
+        "all_done": "Mae pob ffeil wedi'i phrosesu.",
+    },
+}
+
+
+def pick_language(requested: str | None, accept_language: str | None = None) -> str:
+    """``requested`` if known, else the first known language the browser asks for."""
+    if requested in MESSAGES:
+        return requested  # type: ignore[return-value]
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in MESSAGES:
+            return code
+    return DEFAULT_LANG
+
+
+def messages(lang: str) -> dict[str, str]:
+    """The catalogue for ``lang``, English filling any gap."""
+    return {**MESSAGES[DEFAULT_LANG], **MESSAGES.get(lang, {})}
