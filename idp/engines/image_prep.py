@@ -1,0 +1,158 @@
+"""Cheap page-image preparation before OCR (OpenCV + numpy): shrink, find the text-line
+axis and skew, deskew, remove speckle and binarise.
+
+Everything that decides works on a reduced copy of the page (about 75 dpi for the axis
+and skew, 150 dpi where letter shapes matter), so preparation costs tens of milliseconds
+against roughly a second of Tesseract per 300 dpi page.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MAX_SKEW = 6.0
+"""Largest skew (degrees) searched for; larger tilts are left to Tesseract."""
+MIN_SKEW = 0.2
+"""Smaller skews are not corrected: Tesseract copes and the rotation would cost more."""
+MAX_POINTS = 40_000
+"""Ink pixels sampled for the projection search; more adds time, not accuracy."""
+
+
+@dataclass(frozen=True)
+class LineGeometry:
+    """Which way the text lines of a page run, and their tilt."""
+
+    vertical: bool
+    """Text lines run down the page (it lies on its side)."""
+    angle: float
+    """Tilt of the lines in degrees, counter-clockwise positive, in the image as given."""
+    strength: float
+    """Best-axis score over other-axis score; near 1 means no clear lines were found."""
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """A single-channel uint8 view or copy of ``image`` (grey, RGB or RGBA)."""
+    import cv2
+    import numpy as np
+
+    if image.ndim == 3:
+        code = cv2.COLOR_RGBA2GRAY if image.shape[2] == 4 else cv2.COLOR_RGB2GRAY
+        image = cv2.cvtColor(image, code)
+    if image.dtype != np.uint8:
+        low, high = float(image.min()), float(image.max())
+        image = ((image - low) * (255.0 / ((high - low) or 1.0))).astype(np.uint8)
+    return image
+
+
+def halve(gray: np.ndarray, target_long_side: int) -> np.ndarray:
+    """The image halved (area average) until its long side is at most ``target_long_side``.
+
+    Halving hits OpenCV's fast integer-area path (under 1 ms for a 300 dpi A4 page);
+    arbitrary factors cost ten times more.
+    """
+    import cv2
+
+    while max(gray.shape[:2]) > target_long_side and min(gray.shape[:2]) >= 16:
+        h, w = gray.shape[:2]
+        gray = cv2.resize(gray, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return gray
+
+
+def ink_mask(gray: np.ndarray) -> np.ndarray:
+    """Dark-on-light ink as a 0/1 uint8 mask (3×3 median, then Otsu)."""
+    import cv2
+
+    smooth = cv2.medianBlur(gray, 3)
+    _, mask = cv2.threshold(smooth, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return mask
+
+
+def _profile_score(ys: np.ndarray, xs: np.ndarray, angle: float) -> float:
+    """Peakiness (sum of squares) of the ink histogram taken along lines at ``angle``."""
+    import numpy as np
+
+    proj = ys + xs * math.tan(math.radians(angle))
+    hist = np.bincount(np.rint(proj - proj.min()).astype(np.int64)).astype(np.float64)
+    return float(np.dot(hist, hist))
+
+
+def _best_angle(ys: np.ndarray, xs: np.ndarray) -> tuple[float, float]:
+    steps = int(MAX_SKEW * 2)
+    coarse = [a * 0.5 for a in range(-steps, steps + 1)]
+    scores = [_profile_score(ys, xs, a) for a in coarse]
+    best = coarse[max(range(len(coarse)), key=scores.__getitem__)]
+    fine = [best + d * 0.05 for d in range(-10, 11)]
+    fine_scores = [_profile_score(ys, xs, a) for a in fine]
+    i = max(range(len(fine)), key=fine_scores.__getitem__)
+    return round(fine[i], 2), fine_scores[i]
+
+
+def find_line_geometry(small: np.ndarray) -> LineGeometry:
+    """Whether text lines run across or down ``small`` (a reduced page), and their tilt.
+
+    Ink histograms taken along text lines are very peaky, across them nearly flat; so the
+    axis and angle with the peakiest histogram give the line direction (projection-profile
+    method, searched on sampled ink pixels with ``np.bincount``, about 1 ms per angle).
+    """
+    import numpy as np
+
+    ys, xs = np.nonzero(ink_mask(small))
+    if len(ys) < 50:
+        return LineGeometry(vertical=False, angle=0.0, strength=1.0)
+    if len(ys) > MAX_POINTS:
+        pick = np.random.default_rng(0).choice(len(ys), MAX_POINTS, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    fy, fx = ys.astype(np.float64), xs.astype(np.float64)
+    # Rows grow downwards, so lines rising to the right (a counter-clockwise tilt) satisfy
+    # y + x·tan(a) = const.
+    h_angle, h_score = _best_angle(fy, fx)
+    v_angle, v_score = _best_angle(fx, fy)
+    if v_score > h_score:
+        return LineGeometry(vertical=True, angle=v_angle, strength=v_score / max(h_score, 1.0))
+    return LineGeometry(vertical=False, angle=h_angle, strength=h_score / max(v_score, 1.0))
+
+
+def rotate_quarter(gray: np.ndarray, degrees: int) -> np.ndarray:
+    """The image turned clockwise by a multiple of 90 degrees."""
+    import cv2
+
+    turns = (degrees // 90) % 4
+    if not turns:
+        return gray
+    code = (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)[turns - 1]
+    return cv2.rotate(gray, code)
+
+
+def deskew(gray: np.ndarray, angle: float) -> np.ndarray:
+    """The image turned by ``-angle`` degrees about its centre, same size, corners white.
+
+    Below ``MIN_SKEW`` the image is returned as it is.
+    """
+    import cv2
+
+    if abs(angle) < MIN_SKEW:
+        return gray
+    h, w = gray.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), -angle, 1.0)
+    return cv2.warpAffine(
+        gray,
+        matrix,
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=255,
+    )
+
+
+def clean(gray: np.ndarray) -> np.ndarray:
+    """Speckle removed (3×3 median) and binarised with Otsu: black ink on white."""
+    import cv2
+
+    smooth = cv2.medianBlur(gray, 3)
+    _, binary = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return binary

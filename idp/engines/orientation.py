@@ -1,0 +1,124 @@
+"""Which way up a page is (0/90/180/270) and how much it is tilted.
+
+Two cheap signals decide almost every page: the projection profile gives the line axis
+and skew (``image_prep.find_line_geometry``), and the ascender/descender balance of Latin
+text tells upright from upside down (``upside_down_evidence``). Only when that evidence
+is weak on a page that does carry text lines is Tesseract's OSD asked, at half
+resolution, because OSD costs about as much as reading the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from idp.engines import image_prep
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+WEAK_EVIDENCE = 0.12
+"""Below this ascender/descender imbalance the upright/upside-down call is not trusted."""
+CLEAR_LINES = 1.5
+"""Line-axis strength above which a page is taken to carry text lines."""
+
+
+def upside_down_evidence(ink: np.ndarray) -> float:
+    """> 0 when the horizontal text in ``ink`` (a boolean mask) is upside down, < 0 when
+    upright, near 0 when unknown.
+
+    Latin script puts far more ink above the x-height band (capitals, digits, b d f h k
+    l t) than below the baseline (g j p q y). For each text line the x-height band is the
+    run of its densest rows; the score is (below − above) / (below + above) over all lines.
+    """
+    import numpy as np
+
+    rows = ink.sum(axis=1, dtype=np.float64)
+    if rows.sum() < 200:
+        return 0.0
+    inked = rows > max(1.0, rows.max() * 0.02)
+    # starts and ends of runs of inked rows = text lines
+    edges = np.diff(np.concatenate(([0], inked.astype(np.int8), [0])))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    above = below = 0.0
+    for start, end in zip(starts, ends, strict=True):
+        line = rows[start:end]
+        if len(line) < 4:
+            continue
+        core = np.nonzero(line >= line.max() * 0.4)[0]
+        above += float(line[: core[0]].sum())
+        below += float(line[core[-1] + 1 :].sum())
+    total = above + below
+    return 0.0 if total <= 0 else (below - above) / total
+
+
+def osd_rotation(gray: np.ndarray, timeout_s: float = 30.0) -> int | None:
+    """Tesseract OSD's clockwise turn that makes ``gray`` upright, or None if unsure."""
+    import cv2
+    import pytesseract
+
+    with tempfile.TemporaryDirectory(prefix="idp-osd-") as tmp:
+        path = os.path.join(tmp, "page.pgm")
+        cv2.imwrite(path, gray)
+        try:
+            out = pytesseract.image_to_osd(
+                path, config="--psm 0 --dpi 150", timeout=timeout_s
+            )
+        except (pytesseract.TesseractError, RuntimeError, subprocess.SubprocessError) as exc:
+            log.debug("OSD gave no answer: %s", exc)
+            return None
+    fields = dict(
+        line.split(":", 1) for line in out.splitlines() if ":" in line
+    )
+    try:
+        rotate = int(fields["Rotate"].strip())
+        confidence = float(fields["Orientation confidence"].strip())
+    except (KeyError, ValueError):
+        return None
+    return rotate if confidence >= 1.0 else None
+
+
+@dataclass
+class UprightPage:
+    """A page image turned upright and deskewed, with what was done to it."""
+
+    image: np.ndarray
+    """Upright, deskewed grayscale (uint8), same resolution as the input."""
+    binary: np.ndarray
+    """The same image cleaned for OCR: speckle removed, black ink on white."""
+    rotation: int
+    """Degrees the input was turned clockwise (0, 90, 180, 270)."""
+    skew: float
+    """Degrees of tilt (counter-clockwise positive) that were corrected."""
+    method: str
+    """``profile`` or ``osd``: which signal settled upright against upside down."""
+
+
+def make_upright(gray: np.ndarray, use_osd: bool = True) -> UprightPage:
+    """``gray`` (a page image) turned to read upright, deskewed and cleaned for OCR."""
+    geometry = image_prep.find_line_geometry(image_prep.halve(gray, 1100))
+    rotation = 90 if geometry.vertical else 0
+    # Turning the image a quarter clockwise mirrors the tilt of its (then horizontal) lines.
+    skew = -geometry.angle if geometry.vertical else geometry.angle
+    image = image_prep.deskew(image_prep.rotate_quarter(gray, rotation), skew)
+    binary = image_prep.clean(image)
+    # Full resolution: at 150 dpi a 9 pt line is 8 rows tall, too few to see the
+    # x-height band, and the binary image is needed for OCR anyway.
+    evidence = upside_down_evidence(binary == 0)
+    method = "profile"
+    if use_osd and abs(evidence) < WEAK_EVIDENCE and geometry.strength >= CLEAR_LINES:
+        turn = osd_rotation(image_prep.halve(binary, 1800))
+        if turn in (0, 180):
+            method = "osd"
+            evidence = 1.0 if turn == 180 else -1.0
+    if evidence > 0:
+        rotation += 180
+        image = image_prep.rotate_quarter(image, 180)
+        binary = image_prep.rotate_quarter(binary, 180)
+    return UprightPage(image, binary, rotation % 360, skew, method)
