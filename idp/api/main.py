@@ -16,6 +16,10 @@ log = logging.getLogger(__name__)
 
 API_ROUTERS = [
     "idp.api.routes.health",
+    "idp.api.routes.documents",
+    "idp.api.routes.schemas",
+    "idp.api.routes.keys",
+    "idp.api.routes.webhooks",
     "idp.review.api",
     "idp.audit.api",
     "idp.web.routes",
@@ -35,7 +39,10 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         upgrade_database(settings)
         runtime = None
         if background:
-            pass
+            from idp.jobs.runtime import ServiceRuntime
+
+            runtime = ServiceRuntime(settings)
+            runtime.start()
         app.state.runtime = runtime
         try:
             yield

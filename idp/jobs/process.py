@@ -1,0 +1,204 @@
+"""The one function that processes a claimed job, whatever invoked it (thread or Celery).
+
+Order matters for "never lose, never duplicate": the record and page images are written to
+object storage under keys fixed by the document id, then one transaction marks the job done
+(fenced by the claim), updates the document and queues webhook events. A worker killed
+anywhere in between leaves the job claimable once its lease runs out; the next attempt
+rewrites the same keys, so there is still exactly one record.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from idp.datamodel import ProcessingOptions, ProcessingResult
+from idp.db import get_session_factory
+from idp.db.models import Document, utcnow
+from idp.jobs import queue
+from idp.pipeline import process_document, to_record
+from idp.settings import Settings
+from idp.storage import (
+    ObjectStore,
+    document_prefix,
+    get_storage,
+    original_key,
+    page_image_key,
+    record_key,
+)
+
+log = logging.getLogger(__name__)
+
+OptionHook = Callable[[Session, Document, ProcessingOptions], None]
+OPTION_HOOKS: list[OptionHook] = []
+"""Called before processing to adjust a job's options (e.g. learned label phrasings)."""
+
+CompletionHook = Callable[[Session, Document, dict[str, Any]], None]
+COMPLETION_HOOKS: list[CompletionHook] = []
+"""Called in the transaction that finishes a document, with its record (e.g. to queue it
+for review). A hook that raises makes the attempt fail and retry."""
+
+
+def layout_key(doc_id: str) -> str:
+    """Key of the pages' words and layout JSON (evidence for reviewers and learning)."""
+    return f"documents/{doc_id}/layout.json"
+
+
+def _png(image: Any) -> bytes | None:
+    from PIL import Image
+
+    if isinstance(image, (str, bytes)) or image is None:
+        return None
+    if not isinstance(image, Image.Image):
+        try:
+            image = Image.fromarray(image)
+        except Exception:
+            return None
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=False, compress_level=3)
+    return buf.getvalue()
+
+
+def _store_outputs(
+    result: ProcessingResult, storage: ObjectStore, record: dict[str, Any]
+) -> None:
+    images = result.transient.get("images") or {}
+    for page in result.pages:
+        png = _png(images.get(page.number))
+        if png is not None:
+            key = page_image_key(result.id, page.number)
+            storage.put(key, png, "image/png")
+            page.image_key = key
+    pages = [p.model_dump(mode="json") for p in result.pages]
+    storage.put(
+        layout_key(result.id),
+        json.dumps({"pages": pages}, ensure_ascii=False).encode(),
+        "application/json",
+    )
+    storage.put(
+        record_key(result.id),
+        json.dumps(record, ensure_ascii=False).encode(),
+        "application/json",
+    )
+
+
+class _Heartbeat:
+    """Extends the claim's lease in the background while the document is processed."""
+
+    def __init__(self, claim: queue.Claim, settings: Settings) -> None:
+        self.claim = claim
+        self.settings = settings
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="idp-heartbeat", daemon=True)
+
+    def _run(self) -> None:
+        interval = max(self.settings.jobs.lease_s / 3, 0.5)
+        factory = get_session_factory(self.settings)
+        while not self._stop.wait(interval):
+            try:
+                with factory() as session:
+                    if not queue.heartbeat(session, self.claim, self.settings.jobs.lease_s):
+                        self.lost = True
+                        return
+            except Exception:
+                log.exception("heartbeat failed for job %s", self.claim.job_id)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def run_claimed(claim: queue.Claim, settings: Settings) -> str:
+    """Process the claimed document and record the outcome.
+
+    Returns ``done``, ``gone`` (erased meanwhile), ``lost`` (another worker took over),
+    or after an error outside the pipeline, ``queued`` (retry) / ``failed``.
+    """
+    from idp.webhooks import queue_document_event
+
+    factory = get_session_factory(settings)
+    storage = get_storage(settings)
+    started = time.perf_counter()
+    try:
+        with factory() as session:
+            doc = session.get(Document, claim.document_id)
+            if doc is None:
+                return "gone"
+            options = ProcessingOptions(
+                schema_name=doc.schema_name,
+                languages=settings.ocr.languages,
+                store_page_images=settings.jobs.store_page_images,
+            )
+            for option_hook in OPTION_HOOKS:
+                option_hook(session, doc, options)
+            filename = doc.filename
+        data = storage.get(original_key(claim.document_id))
+        with _Heartbeat(claim, settings) as beat:
+            result = process_document(data, filename, options, settings, doc_id=claim.document_id)
+            record = to_record(result).to_json_dict()
+            _store_outputs(result, storage, record)
+        if beat.lost:
+            log.warning("job %s was taken over while processing; result dropped", claim.job_id)
+            return "lost"
+        with factory() as session:
+            doc = session.get(Document, claim.document_id)
+            if doc is None:
+                # Erased while we worked: what we just wrote must not outlive it.
+                storage.delete_prefix(document_prefix(claim.document_id))
+                return "gone"
+            if not queue.mark_done(session, claim):
+                session.rollback()
+                return "lost"
+            now = utcnow()
+            doc.status = record["status"]
+            doc.progress = 1.0
+            doc.pages = int(record["source"].get("pages") or 0)
+            doc.media_type = record["source"].get("media_type") or doc.media_type
+            doc.errors = list(record.get("errors") or [])
+            doc.completed_at = now
+            doc.updated_at = now
+            for hook in COMPLETION_HOOKS:
+                hook(session, doc, record)
+            queue_document_event(session, doc, "document.completed")
+            session.commit()
+        log.info(
+            "document %s %s in %.2fs", claim.document_id, record["status"],
+            time.perf_counter() - started,
+        )
+        return "done"
+    except Exception as exc:
+        log.exception("job %s failed", claim.job_id)
+        with factory() as session:
+            return queue.retry_or_fail(
+                session, claim, f"{type(exc).__name__}: {exc}", settings.jobs.max_attempts
+            )
+
+
+def claim_and_run(
+    settings: Settings, owner: str, document_id: str | None = None
+) -> tuple[queue.Claim | None, str]:
+    """Claim one job (any, or that of ``document_id``) and run it."""
+    factory = get_session_factory(settings)
+    with factory() as session:
+        c = queue.claim(
+            session,
+            owner,
+            settings.jobs.lease_s,
+            settings.jobs.max_attempts,
+            document_id=document_id,
+        )
+    if c is None:
+        return None, "none"
+    return c, run_claimed(c, settings)
