@@ -1,0 +1,241 @@
+"""Tick boxes: small hollow squares in the image, or box glyphs in the text layer.
+
+A box in the image is found as a closed square outline made of short horizontal and
+vertical strokes (a tick or a cross is diagonal, so the morphological opening that keeps
+the outline drops the mark). Its state is the share of ink inside the outline once
+specks of scan noise are removed; the threshold sits between an empty box (~0) and the
+thinnest tick seen (~0.05).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from idp.datamodel import BBox, Checkbox, Word
+from idp.layout.lines import Row, Segment, union
+from idp.layout.rulings import outer_boxes
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from idp.layout.rulings import PageImage
+
+MIN_SIDE_POINTS = 6.0
+MAX_SIDE_POINTS = 26.0
+FILL_THRESHOLD = 0.035
+"""Share of the inner area that must be ink for a box to count as checked."""
+
+CHECKED_GLYPHS = {"☑", "☒", "■", "▣", "[x]", "[X]", "[✓]", "[✔]", "(x)", "(X)", "✅"}
+UNCHECKED_GLYPHS = {"☐", "□", "▢", "[ ]", "[]", "( )", "()"}
+PREFIX_GLYPHS = {"☑", "☒", "☐", "□", "▢", "▣", "■"}
+
+
+@dataclass
+class FoundBox:
+    """A checkbox before its label is known."""
+
+    bbox: BBox
+    checked: bool
+    confidence: float
+    fill: float = 0.0
+    word_ids: tuple[int, ...] = ()
+    """Text-layer words that make up the glyph (kept out of labels and values)."""
+    label_segment: int | None = None
+
+
+def split_glyph_prefixes(words: list[Word]) -> list[Word]:
+    """Words with a box glyph glued to the label ("☐Yes") split into glyph and label.
+
+    Keeps the text layer otherwise untouched; the glyph takes a square at the word's left.
+    """
+    out: list[Word] = []
+    for w in words:
+        t = w.text
+        if len(t) > 1 and t[0] in PREFIX_GLYPHS:
+            x0, y0, x1, y1 = w.bbox
+            side = min(y1 - y0, (x1 - x0) / 2)
+            out.append(Word(text=t[0], bbox=(x0, y0, x0 + side, y1), confidence=w.confidence))
+            rest = (x0 + side * 1.2, y0, x1, y1)
+            out.append(Word(text=t[1:].lstrip(), bbox=rest, confidence=w.confidence))
+        else:
+            out.append(w)
+    return out
+
+
+def find_glyph_checkboxes(words: list[Word]) -> list[FoundBox]:
+    """Box glyphs in the text layer: ☐ ☑ ☒, "[x]", "[ ]" (also as the two words "[" "]")."""
+    found: list[FoundBox] = []
+    i = 0
+    while i < len(words):
+        t = words[i].text.strip()
+        if t in CHECKED_GLYPHS or t in UNCHECKED_GLYPHS:
+            found.append(
+                FoundBox(words[i].bbox, t in CHECKED_GLYPHS, words[i].confidence, 0.0, (i,))
+            )
+        elif t == "[" and i + 1 < len(words):
+            nxt = words[i + 1].text.strip()
+            pair = [i, i + 1]
+            if nxt.lower() in {"x", "✓", "✔"} and i + 2 < len(words) and words[i + 2].text == "]":
+                pair.append(i + 2)
+            elif nxt != "]":
+                pair = []
+            if pair:
+                box = union([words[k].bbox for k in pair])
+                checked = len(pair) == 3
+                found.append(FoundBox(box, checked, words[i].confidence, 0.0, tuple(pair)))
+                i = pair[-1]
+        i += 1
+    return found
+
+
+def find_image_checkboxes(img: PageImage) -> list[FoundBox]:
+    """Hollow squares of tick-box size in the image, with their checked state."""
+    import cv2
+
+    min_side = img.px(MIN_SIDE_POINTS)
+    max_side = img.px(MAX_SIDE_POINTS)
+    k = max(3, int(min_side * 0.6))
+    ink = img.ink
+    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
+    outline = cv2.bitwise_or(horiz, vert)
+    found: list[FoundBox] = []
+    for x, y, w, h in outer_boxes(outline):
+        if not (min_side <= w <= max_side and min_side <= h <= max_side):
+            continue
+        if not 0.75 <= w / h <= 1.33:
+            continue
+        patch = outline[y : y + h, x : x + w]
+        if not _closed_square(patch):
+            continue
+        thickness = _side_thickness(patch)
+        fill = _inner_fill(ink[y : y + h, x : x + w], thickness)
+        checked = fill >= FILL_THRESHOLD
+        margin = abs(fill - FILL_THRESHOLD) / FILL_THRESHOLD
+        confidence = round(min(0.99, 0.6 + 0.4 * min(1.0, margin)), 3)
+        found.append(FoundBox(img.to_page(x, y, x + w, y + h), checked, confidence, fill))
+    return found
+
+
+def _side_thickness(patch: np.ndarray) -> int:
+    """Stroke width of the outline: ink rows at the top-middle of the box."""
+    h, w = patch.shape
+    col = patch[: h // 2, w // 2 - 1 : w // 2 + 2].max(axis=1) > 0
+    n = 0
+    for on in col:
+        if not on:
+            break
+        n += 1
+    return max(1, min(n, round(0.2 * min(w, h))))
+
+
+def _closed_square(patch: np.ndarray) -> bool:
+    """All four sides drawn (≥ 85 % covered).
+
+    The middle may be inked: a box filled in as its mark fuses with its outline.
+    """
+    h, w = patch.shape
+    t = max(2, round(0.2 * min(w, h)))
+    on = patch > 0
+    sides = (
+        on[:t, :].any(axis=0).mean(),
+        on[-t:, :].any(axis=0).mean(),
+        on[:, :t].any(axis=1).mean(),
+        on[:, -t:].any(axis=1).mean(),
+    )
+    return min(sides) >= 0.85
+
+
+def _inner_fill(ink_patch: np.ndarray, thickness: int) -> float:
+    """Share of ink inside the outline, ignoring specks smaller than a pen stroke dot."""
+    import cv2
+
+    h, w = ink_patch.shape
+    m = thickness + max(1, round(0.1 * min(w, h)))
+    inner = ink_patch[m : h - m, m : w - m]
+    if inner.size == 0:
+        return 0.0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(inner, connectivity=8)
+    speck = max(3, int(0.006 * inner.size))
+    ink = sum(int(stats[k][4]) for k in range(1, n) if stats[k][4] >= speck)
+    return ink / inner.size
+
+
+def merge_boxes(
+    glyphs: list[FoundBox], drawn: list[FoundBox], words: list[Word]
+) -> list[FoundBox]:
+    """Glyph boxes plus drawn boxes that are neither a glyph's rendering nor part of a word.
+
+    A letter such as "ø" or a bold "a" can look like a small closed square; a real box is
+    not inside a confidently read word that is much wider than it.
+    """
+    out = list(glyphs)
+    for d in drawn:
+        if any(_overlaps(d.bbox, g.bbox) for g in glyphs):
+            continue
+        if any(_inside_word(d.bbox, w) for w in words):
+            continue
+        out.append(d)
+    return out
+
+
+def _inside_word(box: BBox, word: Word) -> bool:
+    wx0, wy0, wx1, wy1 = word.bbox
+    ix = min(box[2], wx1) - max(box[0], wx0)
+    iy = min(box[3], wy1) - max(box[1], wy0)
+    if ix <= 0 or iy <= 0:
+        return False
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    return (
+        ix * iy > 0.3 * area
+        and word.confidence >= 0.5
+        and sum(c.isalnum() for c in word.text) >= 2
+        and (wx1 - wx0) > 1.6 * (box[2] - box[0])
+    )
+
+
+def _overlaps(a: BBox, b: BBox) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def attach_labels(boxes: list[FoundBox], rows: list[Row], words: list[Word]) -> list[Checkbox]:
+    """Each box's label: the segment just right of it on its row, else one just left of it."""
+    out: list[Checkbox] = []
+    for box in boxes:
+        side = box.bbox[2] - box.bbox[0]
+        cy = (box.bbox[1] + box.bbox[3]) / 2
+        best: Segment | None = None
+        best_dist = float("inf")
+        for row in rows:
+            if not row.bbox[1] - side / 2 <= cy <= row.bbox[3] + side / 2:
+                continue
+            for seg in row.segments:
+                if set(seg.word_ids) & set(box.word_ids):
+                    continue
+                reach = 2.5 * side + row.height
+                right = seg.bbox[0] - box.bbox[2]
+                left = box.bbox[0] - seg.bbox[2]
+                if -side / 2 <= right <= reach and right < best_dist:
+                    best, best_dist = seg, right
+                elif (
+                    -side / 2 <= left <= reach
+                    and left + reach < best_dist
+                    and not seg.text.rstrip().endswith((":", "?"))
+                ):
+                    best, best_dist = seg, left + reach
+        label, label_bbox = "", None
+        if best is not None:
+            label = " ".join(words[i].text for i in best.word_ids if i not in box.word_ids)
+            label_bbox = best.bbox
+            box.label_segment = best.index
+        out.append(
+            Checkbox(
+                bbox=box.bbox,
+                checked=box.checked,
+                confidence=box.confidence,
+                label=label.strip(),
+                label_bbox=label_bbox,
+            )
+        )
+    return out

@@ -1,0 +1,415 @@
+"""Generic key–value pairs (**contract**): a label and its value, wherever the form puts it.
+
+Passes run from the most certain relation to the least, each consuming the segments it
+pairs so a later, weaker rule cannot reuse them:
+
+1. checkbox groups: question label → ticked option's label (``checkbox``);
+2. signature lines with typed text on them (handwritten marks stay in ``page.signatures``:
+   a value such as "signed" would be text that is not on the page);
+3. two-column tables: label cell → value cell (``cell``), and two-row header tables;
+4. ruled boxes: the label at the top of a box → the rest of the box (``inside``);
+5. ``Label: value`` inside one segment, then a label ending in ``:`` with its value to the
+   right (``right``) or on the next row (``below``);
+6. rows of label/value segments without colons, paired left to right; a label and value
+   closer than a column gap are told apart by the widest gap in the segment;
+7. a label with its value just under it and no ruling between (``below``).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from idp.datamodel import BBox, Checkbox, KeyValue, Page, Table, Word
+from idp.layout.checkboxes import FoundBox
+from idp.layout.lines import Row, Segment, union
+from idp.layout.signatures import FoundSignature
+
+FILLER = re.compile(r"^[\s_.…·:|-]+|[\s_.…·|-]+$")
+"""Leaders and fill-in lines around a value ("Name: ____ Jane ...")."""
+NOT_A_LABEL_END = (".", ",", ";")
+CLOCK = re.compile(r"^\d{1,2}:\d{2}")
+
+
+@dataclass
+class KvContext:
+    """Everything the passes share about one page."""
+
+    page: Page
+    words: list[Word]
+    rows: list[Row]
+    segments: list[Segment]
+    horizontal: list[BBox]
+    cells: list[BBox]
+    tables: list[Table]
+    boxes: list[FoundBox]
+    checkboxes: list[Checkbox]
+    signatures: list[FoundSignature]
+    skip: set[int] = field(default_factory=set)
+    """Word ids that are checkbox glyphs."""
+    used: set[int] = field(default_factory=set)
+    """Segments already paired or claimed."""
+    out: list[KeyValue] = field(default_factory=list)
+    h: float = 10.0
+    cell_of: list[int] = field(default_factory=list)
+
+    def text(self, ids: list[int]) -> str:
+        return " ".join(self.words[i].text for i in ids if i not in self.skip).strip()
+
+    def conf(self, ids: list[int]) -> float:
+        vals = [self.words[i].confidence for i in ids if i not in self.skip]
+        return sum(vals) / len(vals) if vals else 0.0
+
+    def emit(
+        self,
+        key_ids: list[int],
+        value_ids: list[int],
+        relation: str,
+        geometry: float,
+        value_text: str | None = None,
+        value_box: BBox | None = None,
+    ) -> bool:
+        key = clean_key(self.text(key_ids))
+        value = clean_value(self.text(value_ids) if value_text is None else value_text)
+        if not key or not value or not any(c.isalnum() for c in key):
+            return False
+        kbox = union([self.words[i].bbox for i in key_ids])
+        if value_box is None and value_ids:
+            value_box = union([self.words[i].bbox for i in value_ids])
+        conf = geometry * (self.conf(key_ids) + self.conf(value_ids or key_ids)) / 2
+        self.out.append(
+            KeyValue(
+                key=key,
+                value=value,
+                confidence=round(conf, 3),
+                page=self.page.number,
+                key_bbox=self.page.relative(kbox),
+                value_bbox=self.page.relative(value_box) if value_box else None,
+                relation=relation,
+            )
+        )
+        return True
+
+
+def clean_key(text: str) -> str:
+    """The label without its trailing colon and leaders."""
+    text = FILLER.sub("", text.strip())
+    return text.rstrip(":").strip()
+
+
+def clean_value(text: str) -> str:
+    """The value without leaders, fill-in underscores and a stray leading colon."""
+    return FILLER.sub("", text.strip()).strip()
+
+
+def _centre_in(box: BBox, area: BBox) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return area[0] <= cx <= area[2] and area[1] <= cy <= area[3]
+
+
+def find_key_values(ctx: KvContext) -> list[KeyValue]:
+    """Every pass in turn; returns the pairs in reading order of their keys."""
+    if not ctx.segments:
+        return []
+    ctx.h = statistics.median(r.height for r in ctx.rows)
+    ctx.cell_of = [_smallest_cell(s.bbox, ctx.cells) for s in ctx.segments]
+    for seg in ctx.segments:
+        if all(i in ctx.skip for i in seg.word_ids):
+            ctx.used.add(seg.index)
+    _checkbox_groups(ctx)
+    _signatures(ctx)
+    _tables(ctx)
+    _boxes(ctx)
+    _colon_pairs(ctx)
+    _gap_pairs(ctx)
+    _stacked_pairs(ctx)
+    ctx.out.sort(key=lambda kv: (kv.key_bbox[1], kv.key_bbox[0]))
+    return ctx.out
+
+
+def _smallest_cell(box: BBox, cells: list[BBox]) -> int:
+    for k, c in enumerate(cells):  # cells come smallest first
+        if _centre_in(box, c):
+            return k
+    return -1
+
+
+# -- 1. checkbox groups -----------------------------------------------------------------------
+def _checkbox_groups(ctx: KvContext) -> None:
+    option_segs: set[int | None] = {b.label_segment for b in ctx.boxes}
+    order = sorted(range(len(ctx.boxes)), key=lambda k: ctx.boxes[k].bbox[1::-1])
+    groups: list[list[int]] = []
+    for k in order:
+        box = ctx.boxes[k].bbox
+        side = box[3] - box[1]
+        if groups:
+            last = ctx.boxes[groups[-1][-1]].bbox
+            first = ctx.boxes[groups[-1][0]].bbox
+            same_row = abs((box[1] + box[3]) / 2 - (last[1] + last[3]) / 2) < side
+            next_row = 0 < box[1] - last[1] <= 2.6 * max(side, ctx.h) and box[0] >= first[0] - side
+            if (same_row or next_row) and not _question_left(ctx, box, option_segs):
+                groups[-1].append(k)
+                continue
+        groups.append([k])
+    for group in groups:
+        first = ctx.boxes[group[0]].bbox
+        question = _question_left(ctx, first, option_segs) or _question_above(
+            ctx, [ctx.boxes[k].bbox for k in group], option_segs
+        )
+        for k in group:
+            if ctx.boxes[k].label_segment is not None:
+                ctx.used.add(ctx.boxes[k].label_segment)  # type: ignore[arg-type]
+        if question is None:
+            continue
+        ctx.used.add(question.index)
+        ticked = [k for k in group if ctx.boxes[k].checked and ctx.checkboxes[k].label]
+        if not ticked:
+            continue
+        value = ", ".join(ctx.checkboxes[k].label for k in ticked)
+        vbox = union([ctx.checkboxes[k].label_bbox or ctx.boxes[k].bbox for k in ticked])
+        conf = min(ctx.boxes[k].confidence for k in ticked)
+        ctx.emit(question.word_ids, [], "checkbox", 0.95 * conf, value, vbox)
+
+
+def _question_left(ctx: KvContext, box: BBox, options: set[int | None]) -> Segment | None:
+    """The nearest segment left of ``box`` on its row, unless that is another option."""
+    cy = (box[1] + box[3]) / 2
+    best, best_x = None, -1.0
+    for s in ctx.segments:
+        if not s.bbox[1] <= cy <= s.bbox[3]:
+            continue
+        if s.bbox[2] <= box[0] + 1 and s.bbox[2] > best_x:
+            best, best_x = s, s.bbox[2]
+    if best is None or best.index in options or best.index in ctx.used:
+        return None
+    return best
+
+
+def _question_above(ctx: KvContext, boxes: list[BBox], options: set[int | None]) -> Segment | None:
+    first = boxes[0]
+    x1 = max(b[2] for b in boxes)
+    best, best_y = None, -1.0
+    for s in ctx.segments:
+        if s.index in options or s.index in ctx.used:
+            continue
+        gap = first[1] - s.bbox[3]
+        near = -1 <= gap <= 2.5 * ctx.h and s.bbox[0] <= x1 and s.bbox[2] >= first[0] - 3 * ctx.h
+        if near and s.bbox[3] > best_y:
+            best, best_y = s, s.bbox[3]
+    return best
+
+
+# -- 2. signatures ----------------------------------------------------------------------------
+def _signatures(ctx: KvContext) -> None:
+    for sig in ctx.signatures:
+        ctx.used.add(sig.label_segment)
+        for s in ctx.segments:
+            if sig.typed_bbox and _centre_in(s.bbox, sig.mark.bbox):
+                ctx.used.add(s.index)
+        if sig.typed:
+            label = ctx.segments[sig.label_segment]
+            ids = [i for i in label.word_ids if not ctx.words[i].text.startswith("__")]
+            ctx.emit(ids, [], "right", 0.9, sig.typed, sig.typed_bbox)
+
+
+# -- 3. tables --------------------------------------------------------------------------------
+def _tables(ctx: KvContext) -> None:
+    for table in ctx.tables:
+        segs = [s for s in ctx.segments if _centre_in(s.bbox, table.bbox)]
+        grid: dict[tuple[int, int], list[Segment]] = {}
+        for s in segs:
+            for c in table.cells:
+                if _centre_in(s.bbox, c.bbox):
+                    grid.setdefault((c.row, c.col), []).append(s)
+                    break
+        pairs: list[tuple[list[Segment], list[Segment]]] = []
+        if table.n_cols == 2:
+            pairs = [(grid.get((r, 0), []), grid.get((r, 1), [])) for r in range(table.n_rows)]
+        elif table.n_rows == 2:
+            pairs = [(grid.get((0, c), []), grid.get((1, c), [])) for c in range(table.n_cols)]
+        for keys, values in pairs:
+            if not keys or not values or any(s.index in ctx.used for s in keys + values):
+                continue
+            rel = "cell" if table.n_cols == 2 else "below"
+            key_ids = [i for s in _reading(keys) for i in s.word_ids]
+            value_ids = [i for s in _reading(values) for i in s.word_ids]
+            ctx.emit(key_ids, value_ids, rel, 0.9 if table.ruled else 0.7)
+        ctx.used.update(s.index for s in segs)
+
+
+def _reading(segs: list[Segment]) -> list[Segment]:
+    return sorted(segs, key=lambda s: (s.row, s.bbox[0]))
+
+
+# -- 4. ruled boxes ---------------------------------------------------------------------------
+def _boxes(ctx: KvContext) -> None:
+    by_cell: dict[int, list[Segment]] = {}
+    for s in ctx.segments:
+        c = ctx.cell_of[s.index]
+        if c >= 0 and not any(_centre_in(s.bbox, t.bbox) for t in ctx.tables):
+            by_cell.setdefault(c, []).append(s)
+    for segs in by_cell.values():
+        segs = _reading(segs)
+        top_row = segs[0].row
+        keys = [s for s in segs if s.row == top_row]
+        values = [s for s in segs if s.row != top_row and s.index not in ctx.used]
+        if any(s.index in ctx.used for s in keys):
+            continue
+        if len(keys) > 1 or not values:
+            continue  # a one-row box: "Label: value" or "Label value", left to later passes
+        key_ids = keys[0].word_ids
+        value_ids = [i for s in values for i in s.word_ids]
+        if ctx.emit(key_ids, value_ids, "inside", 0.9):
+            ctx.used.update(s.index for s in keys + values)
+
+
+# -- 5. colons --------------------------------------------------------------------------------
+def _colon_pairs(ctx: KvContext) -> None:
+    for s in ctx.segments:
+        if s.index in ctx.used:
+            continue
+        ids = [i for i in s.word_ids if i not in ctx.skip]
+        cuts = [
+            n for n, i in enumerate(ids[:-1])
+            if ctx.words[i].text.endswith(":") and not CLOCK.match(ctx.words[i].text)
+        ]
+        if cuts:
+            bounds = cuts + [len(ids)]
+            start = 0
+            for c, nxt in zip(cuts, bounds[1:], strict=True):
+                end = nxt if nxt == len(ids) else _key_start(ctx, ids, c + 1, nxt)
+                ctx.emit(ids[start : c + 1], ids[c + 1 : end], "right", 0.95)
+                start = end
+            ctx.used.add(s.index)
+    for s in ctx.segments:
+        if s.index in ctx.used or not _ends_label(ctx, s):
+            continue
+        partner = _right_of(ctx, s) or _below(ctx, s, strict=False)
+        if partner is None:
+            continue
+        rel = "right" if partner.row == s.row else "below"
+        if ctx.emit(s.word_ids, partner.word_ids, rel, 0.95 if rel == "right" else 0.85):
+            ctx.used.update((s.index, partner.index))
+
+
+def _key_start(ctx: KvContext, ids: list[int], lo: int, colon: int) -> int:
+    """Where the next key begins in "A: one Two b: two": back from the colon to a capital."""
+    k = colon
+    while k > lo + 1 and not ctx.words[ids[k]].text[:1].isupper():
+        k -= 1
+    return k
+
+
+def _ends_label(ctx: KvContext, s: Segment) -> bool:
+    last = ctx.text(s.word_ids)
+    return last.endswith(":") or (last.endswith("?") and len(s.word_ids) <= 12)
+
+
+def _right_of(ctx: KvContext, s: Segment) -> Segment | None:
+    row = ctx.rows[s.row]
+    for other in row.segments:
+        if other.bbox[0] >= s.bbox[2] - 1 and other.index not in ctx.used:
+            if ctx.cell_of[other.index] != ctx.cell_of[s.index] and ctx.cell_of[s.index] >= 0:
+                return None
+            if _ends_label(ctx, other) or other.bbox[0] - s.bbox[2] > 0.5 * ctx.page.width:
+                return None
+            return other
+    return None
+
+
+def _below(ctx: KvContext, s: Segment, strict: bool) -> Segment | None:
+    """The first free segment under ``s`` (left-aligned when ``strict``), same box, no rule."""
+    for r in range(s.row + 1, min(s.row + 3, len(ctx.rows))):
+        row = ctx.rows[r]
+        if row.bbox[1] - s.bbox[3] > 1.6 * max(ctx.h, s.height):
+            return None
+        for other in row.segments:
+            if other.index in ctx.used or ctx.cell_of[other.index] != ctx.cell_of[s.index]:
+                continue
+            if strict:
+                if abs(other.bbox[0] - s.bbox[0]) > 1.5 * ctx.h:
+                    continue
+            elif other.bbox[2] < s.bbox[0] - ctx.h or other.bbox[0] > s.bbox[2] + ctx.h:
+                continue
+            if _ruled_between(ctx, s.bbox, other.bbox) or _ends_label(ctx, other):
+                return None
+            return other
+    return None
+
+
+def _ruled_between(ctx: KvContext, upper: BBox, lower: BBox) -> bool:
+    x0, x1 = max(upper[0], lower[0]), min(upper[2], lower[2])
+    return any(
+        upper[3] - 1 <= (h[1] + h[3]) / 2 <= lower[1] + 1 and h[0] < x1 and h[2] > x0
+        for h in ctx.horizontal
+    )
+
+
+# -- 6. gaps on one row -----------------------------------------------------------------------
+def _label_like(ctx: KvContext, s: Segment) -> bool:
+    text = ctx.text(s.word_ids)
+    if not text or len(s.word_ids) > 8 or text.endswith(NOT_A_LABEL_END):
+        return False
+    return text[0].isalpha() and text[0].isupper() and sum(c.isdigit() for c in text) <= 2
+
+
+def _inner_split(ctx: KvContext, s: Segment) -> int | None:
+    """Index of the word that starts the value when ``s`` is "Label  value" (wide gap)."""
+    ids = s.word_ids
+    if len(ids) < 2:
+        return None
+    gaps = [ctx.words[ids[k + 1]].bbox[0] - ctx.words[ids[k]].bbox[2] for k in range(len(ids) - 1)]
+    k = max(range(len(gaps)), key=lambda n: gaps[n])
+    others = gaps[:k] + gaps[k + 1 :]
+    typical = statistics.median(others) if others else 0.28 * s.height
+    if gaps[k] < 0.45 * s.height or gaps[k] < 1.8 * typical:
+        return None
+    return k + 1
+
+
+def _gap_pairs(ctx: KvContext) -> None:
+    for row in ctx.rows:
+        free = [s for s in row.segments if s.index not in ctx.used]
+        if not free:
+            continue
+        units: list[tuple[list[int], Segment]] = [(s.word_ids, s) for s in free]
+        if len(units) % 2 == 1:
+            best, best_k = None, None
+            for n, s in enumerate(free):
+                k = _inner_split(ctx, s)
+                if k is not None and _label_like_ids(ctx, s.word_ids[:k]):
+                    best, best_k = n, k
+                    break
+            if best is None or best_k is None:
+                if len(units) == 1:
+                    continue
+                units = units[:-1]  # a trailing odd segment stays unpaired
+            else:
+                s = free[best]
+                units[best : best + 1] = [(s.word_ids[:best_k], s), (s.word_ids[best_k:], s)]
+        for a in range(0, len(units) - 1, 2):
+            (kids, ks), (vids, vs) = units[a], units[a + 1]
+            if ctx.cell_of[ks.index] != ctx.cell_of[vs.index] and ctx.cell_of[ks.index] >= 0:
+                continue
+            if not _label_like_ids(ctx, kids) or ctx.text(vids).endswith(":"):
+                continue
+            if ctx.emit(kids, vids, "right", 0.6):
+                ctx.used.update((ks.index, vs.index))
+
+
+def _label_like_ids(ctx: KvContext, ids: list[int]) -> bool:
+    box = union([ctx.words[i].bbox for i in ids])
+    return _label_like(ctx, Segment(ids, box, ctx.text(ids), 1.0, -1))
+
+
+# -- 7. stacked -------------------------------------------------------------------------------
+def _stacked_pairs(ctx: KvContext) -> None:
+    for s in ctx.segments:
+        if s.index in ctx.used or not _label_like(ctx, s):
+            continue
+        below = _below(ctx, s, strict=True)
+        if below is None or below.height < 0.95 * s.height:
+            continue  # a heading over its first label is taller than what follows
+        if ctx.emit(s.word_ids, below.word_ids, "below", 0.6):
+            ctx.used.update((s.index, below.index))

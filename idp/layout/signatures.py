@@ -1,0 +1,142 @@
+"""Signature lines: a horizontal rule next to a "Signature"-like label, and whether ink
+that is not recognised text sits on it (a handwritten mark).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from idp.datamodel import BBox, SignatureMark, Word
+from idp.layout.lines import Row, Segment, union
+from idp.layout.rulings import PageImage
+
+LABEL = re.compile(
+    r"\b(signature|signed|sign here|signatory|llofnod|llofnodwyd)\b", re.IGNORECASE
+)
+MIN_LINE_POINTS = 40.0
+INK_THRESHOLD = 0.008
+"""Share of the band above the line that must be unexplained ink to count as signed."""
+UNDERSCORES = re.compile(r"^_{4,}$|^\.{8,}$")
+
+
+@dataclass
+class FoundSignature:
+    """A signature line with its label segment and anything typed on it."""
+
+    mark: SignatureMark
+    label_segment: int
+    typed: str = ""
+    typed_bbox: BBox | None = None
+
+
+def find_signatures(
+    rows: list[Row],
+    segments: list[Segment],
+    words: list[Word],
+    horizontal: list[BBox],
+    img: PageImage | None,
+) -> list[FoundSignature]:
+    """Signature lines near a signature label, signed or not."""
+    labels = [_label_part(s, words) for s in segments if LABEL.search(s.text)]
+    if not labels:
+        return []
+    unit_pt = img.points_per_unit if img else 1.0
+    lines = [h for h in horizontal if (h[2] - h[0]) * unit_pt >= MIN_LINE_POINTS]
+    for w in words:
+        if UNDERSCORES.match(w.text):
+            x0, _, x1, y1 = w.bbox
+            lines.append((x0, y1 - 1, x1, y1))
+    heights = sorted(r.height for r in rows) or [10.0]
+    h_ref = heights[len(heights) // 2]
+    found: list[FoundSignature] = []
+    used_labels: set[int] = set()
+    for line in sorted(lines, key=lambda b: (b[1], b[0])):
+        label = _label_for(line, labels, h_ref, used_labels)
+        if label is None:
+            continue
+        used_labels.add(label.index)
+        band = (line[0], line[1] - 3.0 * h_ref, line[2], line[1])
+        typed_ids = [
+            i
+            for i, w in enumerate(words)
+            if i not in label.word_ids
+            and _inside(w.bbox, band)
+            and w.confidence >= 0.5
+            and sum(ch.isalnum() for ch in w.text) >= 2
+            and not UNDERSCORES.match(w.text)
+        ]
+        typed = " ".join(words[i].text for i in typed_ids)
+        ink = _ink_share(img, band, [words[i].bbox for i in typed_ids] + [label.bbox])
+        if img is None:
+            signed, conf = bool(typed), 0.9 if typed else 0.5
+        else:
+            signed = ink >= INK_THRESHOLD or bool(typed)
+            conf = min(0.99, 0.6 + 0.4 * min(1.0, abs(ink - INK_THRESHOLD) / INK_THRESHOLD))
+        typed_bbox = union([words[i].bbox for i in typed_ids]) if typed_ids else None
+        mark = SignatureMark(
+            bbox=band,
+            signed=signed,
+            confidence=round(conf, 3),
+            label=label.text.strip().rstrip(":").strip(),
+            label_bbox=label.bbox,
+        )
+        found.append(FoundSignature(mark, label.index, typed, typed_bbox))
+    return found
+
+
+def _label_part(seg: Segment, words: list[Word]) -> Segment:
+    """The segment without its fill-in underscores (a text-layer signature line)."""
+    ids = [i for i in seg.word_ids if not UNDERSCORES.match(words[i].text)]
+    if not ids or len(ids) == len(seg.word_ids):
+        return seg
+    box = union([words[i].bbox for i in ids])
+    text = " ".join(words[i].text for i in ids)
+    return Segment(ids, box, text, seg.confidence, seg.row, seg.index)
+
+
+def _label_for(
+    line: BBox, labels: list[Segment], h: float, used: set[int]
+) -> Segment | None:
+    """The label left of the line on its baseline, or just under its start."""
+    best, best_d = None, float("inf")
+    for s in labels:
+        if s.index in used:
+            continue
+        # Left of the line, text bottom near the line.
+        gap = line[0] - s.bbox[2]
+        if -h <= gap <= 4 * h and abs(s.bbox[3] - line[1]) <= 1.2 * h:
+            d = max(gap, 0)
+        # Under the line's left part.
+        elif 0 <= s.bbox[1] - line[3] <= 1.6 * h and line[0] - 2 * h <= s.bbox[0] <= line[2]:
+            d = s.bbox[1] - line[3] + h
+        else:
+            continue
+        if d < best_d:
+            best, best_d = s, d
+    return best
+
+
+def _inside(box: BBox, area: BBox) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return area[0] <= cx <= area[2] and area[1] <= cy <= area[3]
+
+
+def _ink_share(img: PageImage | None, band: BBox, exclude: list[BBox]) -> float:
+    """Ink in ``band`` not covered by recognised words, ignoring specks and the rule."""
+    if img is None:
+        return 0.0
+    import cv2
+
+    x0, y0, x1, y1 = img.to_pixels(band)
+    y1 -= img.px(1.5)  # keep the rule itself out of the band
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    patch = img.ink[y0:y1, x0:x1].copy()
+    for b in exclude:
+        bx0, by0, bx1, by1 = img.to_pixels(b)
+        patch[max(0, by0 - y0) : max(0, by1 - y0), max(0, bx0 - x0) : max(0, bx1 - x0)] = 0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(patch, connectivity=8)
+    speck = max(4, img.px(1.0) ** 2)
+    ink = sum(int(stats[k][4]) for k in range(1, n) if stats[k][4] >= speck)
+    return ink / patch.size
