@@ -119,6 +119,9 @@ def get_current_key(
             raise AuthError("an API key is required: `Authorization: Bearer <key>`")
         return authenticate(session, credentials.credentials)
     except AuthError as exc:
+        # End the request's transaction first: on SQLite it holds the write lock (BEGIN
+        # IMMEDIATE) and the audit write below would wait on it until "database is locked".
+        session.rollback()
         _record_auth_failure(settings, request, exc.message)
         raise
 
