@@ -17,7 +17,12 @@ from pathlib import Path
 
 from idp.errors import IdpError
 
-COMMAND_MODULES: list[str] = ["idp.audit.cli", "idp.schemas"]
+COMMAND_MODULES: list[str] = [
+    "idp.audit.cli",
+    "idp.schemas",
+    "idp.api.cli",
+    "idp.jobs.cli",
+]
 """Modules that add sub-commands (``register(subparsers)``), in the order ``--help`` lists them."""
 
 
