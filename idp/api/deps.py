@@ -111,13 +111,18 @@ def get_current_key(
     try:
         if credentials is None:
             for resolver in KEY_RESOLVERS:
-                key = resolver(request, session)
-                if key is not None:
-                    return key
+                found = resolver(request, session)
+                if found is not None:
+                    session.commit()  # see below: no transaction left open
+                    return found
             if request.headers.get("authorization"):
                 raise AuthError("the Authorization header must be `Bearer <API key>`")
             raise AuthError("an API key is required: `Authorization: Bearer <key>`")
-        return authenticate(session, credentials.credentials)
+        key = authenticate(session, credentials.credentials)
+        # End the read transaction now (keys stay loaded): on SQLite every transaction holds
+        # the write lock, and a route may do slow work (storing uploads) before writing.
+        session.commit()
+        return key
     except AuthError as exc:
         # End the request's transaction first: on SQLite it holds the write lock (BEGIN
         # IMMEDIATE) and the audit write below would wait on it until "database is locked".

@@ -133,6 +133,7 @@ def accept_uploads(
         replay = _replay(session, owner, idempotency_key, request_hash)
         if replay is not None:
             return replay, True
+    session.commit()  # no transaction (and, on SQLite, no write lock) while storing files
 
     batch_id = str(uuid.uuid4())
     docs: list[Document] = []
