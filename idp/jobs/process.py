@@ -126,6 +126,7 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
     Returns ``done``, ``gone`` (erased meanwhile), ``lost`` (another worker took over),
     or after an error outside the pipeline, ``queued`` (retry) / ``failed``.
     """
+    from idp.review import learned_hints
     from idp.webhooks import queue_document_event
 
     factory = get_session_factory(settings)
@@ -140,6 +141,8 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
                 schema_name=doc.schema_name,
                 languages=settings.ocr.languages,
                 store_page_images=settings.jobs.store_page_images,
+                # Label phrasings reviewers taught for this schema (idp.review, issue 5).
+                learned_hints=learned_hints(session, doc.schema_name) if doc.schema_name else {},
             )
             for option_hook in OPTION_HOOKS:
                 option_hook(session, doc, options)
