@@ -44,7 +44,7 @@ def sniff_media_type(data: bytes) -> str:
     """The media type of ``data`` from its magic bytes, or ``UnsupportedTypeError``
     naming what the file seems to be."""
     head = data[:16]
-    if b"%PDF-" in data[:1024]:  # the spec tolerates junk before the header
+    if head.startswith(b"%PDF-"):
         return PDF
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
@@ -52,7 +52,12 @@ def sniff_media_type(data: bytes) -> str:
         return PNG
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         return TIFF
-    raise UnsupportedTypeError(f"{describe_unsupported(data)} is not supported; {_ASK_FOR}")
+    what = describe_unsupported(data)
+    # PDF readers accept junk before the header, but a file that is clearly something
+    # else (a ZIP holding a PDF) is not a PDF.
+    if what in ("plain text", "an unrecognised binary format") and b"%PDF-" in data[:1024]:
+        return PDF
+    raise UnsupportedTypeError(f"{what} is not supported; {_ASK_FOR}")
 
 
 def describe_unsupported(data: bytes) -> str:
@@ -229,6 +234,8 @@ def _open_image(
     Image.MAX_IMAGE_PIXELS = limits.max_pixels
     try:
         with warnings.catch_warnings():
+            # Pillow warns about damaged metadata on stderr; the error says enough.
+            warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             frames = getattr(image, "n_frames", 1)

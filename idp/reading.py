@@ -1,0 +1,216 @@
+"""The reading stage: words with boxes for every page, plus an upright page image.
+
+A PDF page with characters is read from its text layer (no OCR) and rendered cheaply
+for the layout stage. A page without characters, and every page of an image file, is
+rendered or decoded, turned upright, deskewed, cleaned and read by Tesseract once.
+OCR pages of one document run in parallel threads (Tesseract is a subprocess). A page
+that fails keeps its error and the rest of the document goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+from idp.datamodel import Page, PageSource, ProcessingOptions, ProcessingResult
+from idp.errors import EngineError, IdpError, LimitExceededError
+from idp.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from idp.engines.tesseract_ocr import TesseractOcr
+    from idp.ingest import IngestedDocument
+
+log = logging.getLogger(__name__)
+
+TEXT_PAGE_IMAGE_DPI = 144.0
+"""Resolution of the image rendered for text-layer pages (layout looks for boxes and
+rules on it, not letters): ~7 ms a page."""
+
+
+@dataclass
+class PageReading:
+    """One page's outcome: the page, its image, and seconds spent per step."""
+
+    page: Page
+    image: np.ndarray | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    error: IdpError | None = None
+
+
+def read_pages(
+    doc: IngestedDocument,
+    options: ProcessingOptions,
+    settings: Settings,
+    result: ProcessingResult,
+) -> tuple[list[Page], dict[int, np.ndarray]]:
+    """Read every page of ``doc``: one ``Page`` per page, in order, and for each page that
+    could be read an upright grayscale image keyed by page number.
+
+    Image pixels map to page units by ``image.shape[1] / page.width`` (1 for OCR pages).
+    Failed pages are returned with their ``errors`` and recorded on ``result``; if no
+    page could be read at all, the first page's error is raised (the document fails).
+    """
+    from idp.engines.tesseract_ocr import TesseractOcr
+
+    ocr = TesseractOcr(options.languages, settings.ocr.timeout_s)
+    readings: dict[int, PageReading] = {}
+    ocr_indices: list[int] = []
+    for index in range(doc.page_count):
+        if doc.is_pdf:
+            reading = _guarded(index, doc, partial(_read_pdf_text_page, doc, index, settings))
+            if reading is None:
+                ocr_indices.append(index)
+            else:
+                readings[index] = reading
+        else:
+            ocr_indices.append(index)
+
+    def run(index: int) -> PageReading:
+        reading = _guarded(index, doc, partial(_read_ocr_page, doc, index, ocr, settings))
+        return reading or _failed_page(index, doc, EngineError("page could not be read"))
+
+    workers = max(1, min(settings.ocr.page_workers, len(ocr_indices)))
+    if workers == 1:
+        for index in ocr_indices:
+            readings[index] = run(index)
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="idp-ocr") as pool:
+            for index, reading in zip(ocr_indices, pool.map(run, ocr_indices), strict=True):
+                readings[index] = reading
+
+    errors = [r.error for r in readings.values() if r.error is not None]
+    if errors and len(errors) == doc.page_count:
+        # Nothing was read: the document fails, with the first page's reason.
+        first = errors[0]
+        prefix = "" if doc.page_count == 1 else "no page could be read; page 1: "
+        raise type(first)(prefix + first.message)
+
+    pages: list[Page] = []
+    images: dict[int, np.ndarray] = {}
+    for index in range(doc.page_count):
+        reading = readings[index]
+        pages.append(reading.page)
+        if reading.image is not None:
+            images[reading.page.number] = reading.image
+        for message in reading.page.errors:
+            result.add_error("read", message, page=reading.page.number)
+        for step, seconds in reading.timings.items():
+            result.timings[step] = round(result.timings.get(step, 0.0) + seconds, 4)
+    return pages, images
+
+
+def _guarded(
+    index: int, doc: IngestedDocument, read: Callable[[], PageReading | None]
+) -> PageReading | None:
+    """Run ``read()``; turn any failure into a failed page instead of raising."""
+    try:
+        return read()
+    except IdpError as exc:
+        return _failed_page(index, doc, exc)
+    except Exception as exc:  # one page's failure must not stop the document
+        log.exception("reading page %s of %s failed", index + 1, doc.filename)
+        return _failed_page(
+            index, doc, EngineError(f"page could not be read ({type(exc).__name__})")
+        )
+
+
+def _failed_page(index: int, doc: IngestedDocument, error: IdpError) -> PageReading:
+    width = height = 0.0
+    if doc.pdf is not None:
+        # the size is only a courtesy on a page that already failed
+        with contextlib.suppress(Exception):
+            width, height = doc.pdf.page_size(index)
+    page = Page(
+        number=index + 1,
+        width=width,
+        height=height,
+        source=PageSource.OCR,
+        errors=[error.message],
+    )
+    return PageReading(page, error=error)
+
+
+def _read_pdf_text_page(
+    doc: IngestedDocument, index: int, settings: Settings
+) -> PageReading | None:
+    """The page from its text layer, or None when it has no characters (a scan)."""
+    assert doc.pdf is not None
+    started = time.perf_counter()
+    words = doc.text_layer.words(index)
+    if not words:
+        return None
+    width, height = doc.pdf.page_size(index)
+    read_s = time.perf_counter() - started
+    started = time.perf_counter()
+    image = doc.pdf.render_gray(index, TEXT_PAGE_IMAGE_DPI, settings.limits.max_pixels)
+    page = Page(
+        number=index + 1,
+        width=width,
+        height=height,
+        source=PageSource.TEXT_LAYER,
+        dpi=round(image.shape[1] / width * 72.0, 2),
+        words=words,
+    )
+    return PageReading(
+        page, image, {"text_layer": read_s, "render": time.perf_counter() - started}
+    )
+
+
+def _ocr_dpi(doc: IngestedDocument, index: int, settings: Settings) -> float:
+    """Render resolution for an image-only PDF page: the configured dpi, lowered if the
+    page would exceed the pixel limit (a poster-sized page must not allocate gigabytes)."""
+    assert doc.pdf is not None
+    width, height = doc.pdf.page_size(index)
+    dpi = float(settings.ocr.dpi)
+    pixels = (width / 72.0 * dpi) * (height / 72.0 * dpi)
+    if pixels > settings.limits.max_pixels:
+        dpi = math.floor(dpi * math.sqrt(settings.limits.max_pixels / pixels))
+    return dpi
+
+
+def _read_ocr_page(
+    doc: IngestedDocument, index: int, ocr: TesseractOcr, settings: Settings
+) -> PageReading:
+    from idp.engines.orientation import make_upright
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    dpi: float | None
+    if doc.pdf is not None:
+        dpi = _ocr_dpi(doc, index, settings)
+        if dpi < 30:
+            raise LimitExceededError("page is too large to render within the pixel limit")
+        gray = doc.pdf.render_gray(index, dpi, settings.limits.max_pixels)
+    else:
+        gray, dpi = doc.image_page(index)
+    timings["render"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    upright = make_upright(gray)
+    timings["prepare"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    words = ocr.read(upright.binary, dpi)
+    timings["ocr"] = time.perf_counter() - started
+
+    height, width = upright.image.shape[:2]
+    page = Page(
+        number=index + 1,
+        width=float(width),
+        height=float(height),
+        source=PageSource.OCR,
+        rotation=upright.rotation,
+        skew=round(upright.skew, 2),
+        dpi=dpi,
+        words=words,
+    )
+    return PageReading(page, upright.image, timings)
