@@ -74,35 +74,48 @@ def find_label_phrasing(
     page: int | None = None,
     bbox: list[float] | None = None,
     layout_pages: list[dict[str, Any]] | None = None,
+    known_hints: dict[str, list[str]] | None = None,
 ) -> tuple[str, dict[str, Any]] | None:
     """The label printed next to ``value_text`` on the page, and where it was found.
 
     Looks first at the record's key–value pairs (a pair whose value is the corrected text,
     or whose value box overlaps the box the reviewer gave), then, when the layout is at
-    hand, at the text before the value on its line or the line just above it.
+    hand, at the text before the value on its line or the line just above it. Labels that
+    are already hints of the schema (``known_hints``) belong to other fields and are passed
+    over. When two different labels fit equally well, nothing is learned: a wrong lesson
+    would mislead every later document.
     """
-    best: tuple[float, dict[str, Any]] | None = None
+    hints = known_hints or {}
+    scored: list[tuple[float, str, dict[str, Any]]] = []
     for kv in record.get("key_values") or []:
         if page is not None and kv.get("page") not in (None, page):
             continue
         score = _value_similarity(value_text, str(kv.get("value") or ""))
         score = max(score, 100.0 * _overlap(bbox, kv.get("value_bbox")) - 5.0)
-        if score >= _MIN_VALUE_SIMILARITY and (best is None or score > best[0]):
-            best = (score, kv)
-    if best is not None:
-        phrasing = clean_phrasing(str(best[1].get("key") or ""))
-        if acceptable_phrasing(phrasing, value_text):
-            where = {
-                "source": "key_value",
-                "page": best[1].get("page"),
-                "value_bbox": best[1].get("value_bbox"),
-            }
-            return phrasing, where
+        if score < _MIN_VALUE_SIMILARITY:
+            continue
+        phrasing = clean_phrasing(str(kv.get("key") or ""))
+        if not acceptable_phrasing(phrasing, value_text) or conflicts_with_schema(
+            phrasing, hints
+        ):
+            continue
+        where = {"source": "key_value", "page": kv.get("page"), "value_bbox": kv.get("value_bbox")}
+        scored.append((score, phrasing, where))
+    if scored:
+        scored.sort(key=lambda c: -c[0])
+        top = [c for c in scored if c[0] == scored[0][0]]
+        if len({normalise_text(c[1]) for c in top}) > 1:
+            return None
+        return scored[0][1], scored[0][2]
     for page_data in layout_pages or []:
         if page is not None and page_data.get("number") not in (None, page):
             continue
         found = _label_from_lines(page_data.get("lines") or [], value_text)
-        if found and acceptable_phrasing(found, value_text):
+        if (
+            found
+            and acceptable_phrasing(found, value_text)
+            and not conflicts_with_schema(found, hints)
+        ):
             return found, {"source": "line", "page": page_data.get("number")}
     return None
 

@@ -21,7 +21,6 @@ from idp.db.models import Document, DocumentStatus, as_utc, utcnow
 from idp.errors import ConflictError, InputError, NotFoundError
 from idp.review.learning import (
     clean_phrasing,
-    conflicts_with_schema,
     find_label_phrasing,
     normalise_text,
 )
@@ -346,14 +345,15 @@ def _learn(
 
     if not text or old_value is not None or not doc.schema_name:
         return None
+    schema = load_schema(doc.schema_name)
     layout_pages = (record.get("layout") or {}).get("pages") or store.layout_pages(doc)
-    found = find_label_phrasing(record, text, page=page, bbox=bbox, layout_pages=layout_pages)
+    found = find_label_phrasing(
+        record, text, page=page, bbox=bbox, layout_pages=layout_pages,
+        known_hints={n: s.hints() for n, s in schema.fields.items()},
+    )
     if found is None:
         return None
     phrasing, where = found
-    schema = load_schema(doc.schema_name)
-    if conflicts_with_schema(phrasing, {n: s.hints() for n, s in schema.fields.items()}):
-        return None
     norm = normalise_text(phrasing)
     existing = session.scalars(
         select(LearnedPhrasing).where(
