@@ -286,7 +286,8 @@ def _image_dpi(image: Any) -> float | None:
         value = float(dpi[0]) if dpi else 0.0
     except (TypeError, ValueError, IndexError):
         return None
-    return value if 100 <= value <= 2400 else None
+    # PNG stores pixels per metre, so 300 dpi comes back as 299.9994
+    return float(round(value)) if 100 <= value <= 2400 else None
 
 
 def _decode_frame(image: Any, index: int) -> np.ndarray:
