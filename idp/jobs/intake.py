@@ -16,25 +16,15 @@ from sqlalchemy.orm import Session
 
 from idp.db.models import ApiKey, Document, IdempotencyRecord
 from idp.errors import (
-    EmptyFileError,
+    CorruptFileError,
+    IdpError,
     InputError,
     LimitExceededError,
     UnknownSchemaError,
-    UnsupportedTypeError,
 )
 from idp.jobs import queue
 from idp.settings import Settings
 from idp.storage import ObjectStore, document_prefix, original_key
-
-# Magic bytes of the formats ingest reads; anything else is refused at the door with 415
-# rather than accepted and failed later. Ingest sniffs again, fully, when it opens the file.
-_MAGIC: list[tuple[bytes, str]] = [
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"II*\x00", "image/tiff"),
-    (b"MM\x00*", "image/tiff"),
-]
 
 
 @dataclass(frozen=True)
@@ -45,31 +35,25 @@ class Upload:
     data: bytes
 
 
-def sniff_media_type(data: bytes) -> str | None:
-    """The media type from the first bytes, or ``None`` for a type we do not read."""
-    head = data[:1024]
-    for magic, media_type in _MAGIC:
-        if head.startswith(magic):
-            return media_type
-    # Some PDFs carry a few bytes of junk before the header; readers accept up to 1 KiB.
-    if b"%PDF-" in head:
-        return "application/pdf"
-    return None
-
-
 def _check(upload: Upload, settings: Settings) -> str:
+    """Open the file as processing will (type by content, limits, encryption, damage) so a
+    bad upload is refused with its reason now instead of accepted and failed later."""
+    from idp.ingest import open_document
+
     name = upload.filename or "upload"
-    if not upload.data:
-        raise EmptyFileError(f"{name}: the file is empty")
-    if len(upload.data) > settings.limits.max_bytes:
-        raise LimitExceededError(
-            f"{name}: {len(upload.data)} bytes is more than the limit of "
-            f"{settings.limits.max_bytes} bytes"
-        )
-    media_type = sniff_media_type(upload.data)
-    if media_type is None:
-        raise UnsupportedTypeError(f"{name}: not a PDF, JPEG, PNG or TIFF file")
-    return media_type
+    try:
+        doc = open_document(upload.data, name, settings.limits)
+    except IdpError as exc:
+        exc.message = f"{name}: {exc.message}"
+        raise
+    except Exception as exc:  # a reader library choking: still the file's fault
+        raise CorruptFileError(f"{name}: the file could not be opened") from exc
+    try:
+        return doc.media_type
+    finally:
+        close = getattr(doc, "close", None)
+        if close is not None:
+            close()
 
 
 def _request_hash(uploads: list[Upload], schema_name: str | None) -> str:
