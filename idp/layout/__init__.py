@@ -104,7 +104,7 @@ def _prepare(page: Page, image: np.ndarray | None) -> PageImage | None:
         ppu = 72.0 / dpi
     if page.source == PageSource.TEXT_LAYER:
         # ~108 dpi is plenty for rules and 9 pt boxes and keeps this path near 10 ms.
-        return prepare_image(image, page.width, ppu, scanned=False, max_px_per_point=1.5)
+        return prepare_image(image, page.width, ppu, scanned=False, max_px_per_point=2.1)
     return prepare_image(image, page.width, ppu, scanned=True, max_px_per_point=2.1)
 
 

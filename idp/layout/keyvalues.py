@@ -355,15 +355,23 @@ def _label_like(ctx: KvContext, s: Segment) -> bool:
 
 
 def _inner_split(ctx: KvContext, s: Segment) -> int | None:
-    """Index of the word that starts the value when ``s`` is "Label  value" (wide gap)."""
+    """Index of the word that starts the value when ``s`` is "Label  value" (wide gap).
+
+    The gap must be clearly wider than the word spacing on both sides of it (label and
+    value fonts space words differently) and at least ~half the text height.
+    """
     ids = s.word_ids
     if len(ids) < 2:
         return None
     gaps = [ctx.words[ids[k + 1]].bbox[0] - ctx.words[ids[k]].bbox[2] for k in range(len(ids) - 1)]
     k = max(range(len(gaps)), key=lambda n: gaps[n])
-    others = gaps[:k] + gaps[k + 1 :]
-    typical = statistics.median(others) if others else 0.28 * s.height
-    if gaps[k] < 0.45 * s.height or gaps[k] < 1.8 * typical:
+    left, right = gaps[:k], gaps[k + 1 :]
+    typical = max(
+        statistics.median(left) if left else 0.0,
+        statistics.median(right) if right else 0.0,
+        0.25 * s.height,
+    )
+    if gaps[k] < 0.45 * s.height or gaps[k] < 1.6 * typical:
         return None
     return k + 1
 
@@ -371,23 +379,13 @@ def _inner_split(ctx: KvContext, s: Segment) -> int | None:
 def _gap_pairs(ctx: KvContext) -> None:
     for row in ctx.rows:
         free = [s for s in row.segments if s.index not in ctx.used]
-        if not free:
-            continue
-        units: list[tuple[list[int], Segment]] = [(s.word_ids, s) for s in free]
-        if len(units) % 2 == 1:
-            best, best_k = None, None
-            for n, s in enumerate(free):
-                k = _inner_split(ctx, s)
-                if k is not None and _label_like_ids(ctx, s.word_ids[:k]):
-                    best, best_k = n, k
-                    break
-            if best is None or best_k is None:
-                if len(units) == 1:
-                    continue
-                units = units[:-1]  # a trailing odd segment stays unpaired
+        units: list[tuple[list[int], Segment]] = []
+        for s in free:
+            k = _inner_split(ctx, s)
+            if k is not None and _label_like_ids(ctx, s.word_ids[:k]):
+                units += [(s.word_ids[:k], s), (s.word_ids[k:], s)]
             else:
-                s = free[best]
-                units[best : best + 1] = [(s.word_ids[:best_k], s), (s.word_ids[best_k:], s)]
+                units.append((s.word_ids, s))
         for a in range(0, len(units) - 1, 2):
             (kids, ks), (vids, vs) = units[a], units[a + 1]
             if ctx.cell_of[ks.index] != ctx.cell_of[vs.index] and ctx.cell_of[ks.index] >= 0:

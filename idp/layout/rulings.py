@@ -12,9 +12,16 @@ from typing import TYPE_CHECKING
 
 from idp.datamodel import BBox
 
-def outer_boxes(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def outer_boxes(
+    mask: np.ndarray, holes: dict[int, tuple[int, int]] | None = None
+) -> list[tuple[int, int, int, int]]:
     """Bounding boxes of every connected shape in ``mask``, also those inside another's hole.
 
+    ``holes``, when given, receives the size of each shape's largest hole by its index.
     ``RETR_EXTERNAL`` would miss a tick box or rule drawn inside a ruled cell; ``RETR_CCOMP``
     puts every outer boundary at the top level, and is ~10x faster than connected components.
     """
@@ -23,13 +30,23 @@ def outer_boxes(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return []
-    return [
-        cv2.boundingRect(c) for c, link in zip(contours, hierarchy[0], strict=True) if link[3] < 0
-    ]
+    out: list[tuple[int, int, int, int]] = []
+    links = hierarchy[0]
+    for contour, link in zip(contours, links, strict=True):
+        if link[3] < 0:
+            x, y, w, h = cv2.boundingRect(contour)
+            if holes is not None and link[2] >= 0:
+                # Largest hole of this shape (children are chained through "next").
+                child, hw, hh = int(link[2]), 0, 0
+                while child >= 0:
+                    _, _, cw, ch = cv2.boundingRect(contours[child])
+                    if cw * ch > hw * hh:
+                        hw, hh = cw, ch
+                    child = int(links[child][0])
+                holes[len(out)] = (hw, hh)
+            out.append((x, y, w, h))
+    return out
 
-
-if TYPE_CHECKING:
-    import numpy as np
 
 H_MIN_POINTS = 30.0
 """Shortest horizontal ruling, in points: longer than any tick box side."""
@@ -120,25 +137,36 @@ def prepare_image(
             # INTER_AREA at a fractional factor costs ~15 ms a page; linear costs ~1 ms.
             ink = cv2.resize(ink, size, interpolation=cv2.INTER_LINEAR)
             _, ink = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY)
-            gray = cv2.resize(gray, size, interpolation=cv2.INTER_NEAREST)
+            gray = ink  # the model does not run on text-layer pages; only the size matters
     scale = gray.shape[1] / page_width if page_width else 1.0
     return PageImage(gray=gray, ink=ink, scale=scale, points_per_unit=points_per_unit)
 
 
 def find_rulings(img: PageImage) -> Rulings:
-    """Horizontal and vertical rulings (morphological opening) and the cells they enclose."""
+    """Horizontal and vertical rulings (morphological opening) and the cells they enclose.
+
+    Works on the ink mask max-pooled to half size: rules stay unbroken, and the opening
+    with a long kernel, the costliest step of the text-layer path, gets ~6x cheaper.
+    """
     import cv2
     import numpy as np
 
-    hk = img.px(H_MIN_POINTS)
-    vk = img.px(V_MIN_POINTS)
-    max_thick = img.px(MAX_THICKNESS_POINTS) + 1
+    pooled = cv2.dilate(img.ink, np.ones((2, 2), np.uint8), anchor=(0, 0))
+    half = PageImage(
+        gray=pooled[::2, ::2],
+        ink=np.ascontiguousarray(pooled[::2, ::2]),
+        scale=img.scale / 2,
+        points_per_unit=img.points_per_unit,
+    )
+    hk = half.px(H_MIN_POINTS)
+    vk = half.px(V_MIN_POINTS)
+    max_thick = half.px(MAX_THICKNESS_POINTS) + 1
     rect = cv2.MORPH_RECT
-    horiz = cv2.morphologyEx(img.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(rect, (hk, 1)))
-    vert = cv2.morphologyEx(img.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(rect, (1, vk)))
+    horiz = cv2.morphologyEx(half.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(rect, (hk, 1)))
+    vert = cv2.morphologyEx(half.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(rect, (1, vk)))
     out = Rulings()
-    keep_h = np.zeros_like(horiz)
-    keep_v = np.zeros_like(vert)
+    keep_h = np.zeros(horiz.shape, np.uint8)
+    keep_v = np.zeros(vert.shape, np.uint8)
     for mask, keep, target, horizontal in (
         (horiz, keep_h, out.horizontal, True),
         (vert, keep_v, out.vertical, False),
@@ -148,10 +176,10 @@ def find_rulings(img: PageImage) -> Rulings:
             thick = area / max(w if horizontal else h, 1)
             if thick > max_thick:
                 continue
-            target.append(img.to_page(x, y, x + w, y + h))
+            target.append(half.to_page(x, y, x + w, y + h))
             keep[y : y + h, x : x + w] = mask[y : y + h, x : x + w]
     if out.horizontal and out.vertical:
-        _find_cells(img, keep_h, keep_v, out)
+        _find_cells(half, keep_h, keep_v, out)
     return out
 
 
