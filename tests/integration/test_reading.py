@@ -1,0 +1,198 @@
+"""The reading stage on real files with real Tesseract: text-layer PDFs, scans turned and
+tilted, image-only and mixed PDFs, multi-page TIFF, and a page that fails."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import pytest
+
+from idp.datamodel import PageSource, ProcessingOptions, ProcessingResult, Source
+from idp.engines.pdf_text import PdfplumberTextLayer
+from idp.errors import EngineError
+from idp.ingest import open_document
+from idp.reading import TEXT_PAGE_IMAGE_DPI, read_pages
+from idp.settings import OcrSettings, Settings
+from tests.data.pages import (
+    TEXT_LINES,
+    degrade,
+    image_bytes,
+    multipage_tiff,
+    pdf_with_pages,
+    shuffled_lines,
+    text_page,
+    text_pdf,
+    word_recall,
+)
+
+OPTIONS = ProcessingOptions(languages="eng+cym")
+
+
+def read(data: bytes, name: str, settings: Settings | None = None):
+    settings = settings or Settings()
+    result = ProcessingResult(id="t", source=Source(filename=name))
+    doc = open_document(data, name, settings.limits)
+    try:
+        pages, images = read_pages(doc, OPTIONS, settings, result)
+    finally:
+        doc.close()
+    return pages, images, result
+
+
+def texts(page) -> list[str]:
+    return [w.text for w in page.words]
+
+
+def test_text_layer_pdf_reads_words_without_ocr():
+    lines = [TEXT_LINES, shuffled_lines(1), shuffled_lines(2)]
+    data = text_pdf(lines)
+    started = time.perf_counter()
+    pages, images, result = read(data, "form.pdf")
+    per_page = (time.perf_counter() - started) / len(pages)
+    reference = PdfplumberTextLayer(data)
+    try:
+        for index, page in enumerate(pages):
+            assert page.source == PageSource.TEXT_LAYER
+            assert (round(page.width), round(page.height)) == (595, 842)
+            expected = reference.words(index)
+            assert texts(page) == [w.text for w in expected]
+            for got, want in zip(page.words, expected, strict=True):
+                assert got.confidence == 1.0
+                # same word box as pdfplumber's, within 2 points (font-box vs size-box)
+                assert np.allclose(got.bbox, want.bbox, atol=2.0), (got, want)
+            image = images[page.number]
+            assert image.dtype == np.uint8 and image.ndim == 2
+            assert image.shape[1] / page.width == pytest.approx(TEXT_PAGE_IMAGE_DPI / 72, 0.01)
+    finally:
+        reference.close()
+    assert result.errors == []
+    assert "ocr" not in result.timings
+    assert per_page < 0.2  # ~15 ms measured; generous for a shared machine
+
+
+def test_text_page_image_shows_the_drawn_box_where_the_page_says():
+    # text_pdf draws a 200 × 40 pt rectangle at x=72, y=100 from the bottom
+    pages, images, _ = read(text_pdf([TEXT_LINES[:2]]), "box.pdf")
+    image, page = images[1], pages[0]
+    scale = image.shape[1] / page.width
+    top = round((page.height - 140) * scale)
+    left, right = round(72 * scale), round(272 * scale)
+    row = image[top, left - 5 : right + 5]
+    assert (row < 128).mean() > 0.9  # the top edge of the box is a dark line there
+
+
+@pytest.mark.ocr
+def test_skewed_noisy_jpeg_scan_is_read():
+    page = text_page(dpi=300)
+    scan = degrade(page.image, skew=3.0, noise=25, blur=0.8, jpeg_quality=60)
+    pages, images, result = read(image_bytes(scan, "JPEG", quality=60), "scan.jpg")
+    (read_page,) = pages
+    assert read_page.source == PageSource.OCR
+    assert read_page.rotation == 0
+    assert read_page.skew == pytest.approx(3.0, abs=0.3)
+    assert read_page.dpi == 300
+    assert word_recall(page.words, texts(read_page)) >= 0.9
+    assert all(0.0 <= w.confidence <= 1.0 for w in read_page.words)
+    assert all(w.text.strip() for w in read_page.words)
+    image = images[1]
+    assert image.shape[1] / read_page.width == 1.0
+    assert image.shape[0] == read_page.height
+    for w in read_page.words:
+        x0, y0, x1, y1 = w.bbox
+        assert 0 <= x0 < x1 <= read_page.width and 0 <= y0 < y1 <= read_page.height
+    # the word box lands on ink in the returned upright image
+    name = next(w for w in read_page.words if w.text == "APPLICATION")
+    x0, y0, x1, y1 = (int(v) for v in name.bbox)
+    assert (image[y0:y1, x0:x1] < 128).mean() > 0.15
+    assert result.timings["ocr"] > 0
+
+
+@pytest.mark.ocr
+def test_multipage_tiff_turned_every_way():
+    expected = {}
+    frames = []
+    for rotate, skew in [(0, 0.0), (90, 2.0), (180, -2.5), (270, 1.0)]:
+        page = text_page(shuffled_lines(rotate), dpi=200, font_name="DejaVuSerif.ttf")
+        expected[rotate] = page.words
+        frames.append(degrade(page.image, rotate=rotate, skew=skew, noise=20, seed=rotate))
+    pages, images, result = read(multipage_tiff(frames, dpi=200), "batch.tif")
+    assert result.errors == []
+    assert [p.rotation for p in pages] == [0, 90, 180, 270]
+    for page, rotate in zip(pages, [0, 90, 180, 270], strict=True):
+        assert word_recall(expected[rotate], texts(page)) >= 0.9, (rotate, texts(page)[:20])
+        assert images[page.number].shape[0] > images[page.number].shape[1]  # upright A4
+
+
+@pytest.mark.ocr
+def test_mixed_pdf_reads_text_pages_and_ocrs_the_scan():
+    scan = text_page(shuffled_lines(9), dpi=300)
+    data = pdf_with_pages(
+        [TEXT_LINES, degrade(scan.image, rotate=180, skew=-2.0, noise=15), TEXT_LINES[:3]]
+    )
+    pages, images, result = read(data, "mixed.pdf")
+    assert [p.source for p in pages] == [
+        PageSource.TEXT_LAYER,
+        PageSource.OCR,
+        PageSource.TEXT_LAYER,
+    ]
+    assert texts(pages[2]) == " ".join(TEXT_LINES[:3]).split()
+    assert pages[1].rotation == 180
+    assert pages[1].dpi == 300
+    assert word_recall(scan.words, texts(pages[1])) >= 0.9
+    assert sorted(images) == [1, 2, 3]
+    assert result.errors == []
+
+
+@pytest.mark.ocr
+def test_a_failing_page_is_kept_and_the_document_goes_on():
+    scan = text_page(TEXT_LINES[:4], dpi=300)
+    data = pdf_with_pages([TEXT_LINES[:2], scan.image])
+    impatient = Settings(ocr=OcrSettings(timeout_s=0.01))
+    pages, images, result = read(data, "mixed.pdf", impatient)
+    assert pages[0].source == PageSource.TEXT_LAYER and pages[0].words
+    assert pages[1].errors and "longer than" in pages[1].errors[0]
+    assert pages[1].words == []
+    assert 2 not in images
+    assert [(e.stage, e.page) for e in result.errors] == [("read", 2)]
+    # with no page readable at all, the document fails with the page's reason
+    with pytest.raises(EngineError, match="longer than"):
+        read(image_bytes(scan.image), "scan.png", impatient)
+
+
+@pytest.mark.ocr
+@pytest.mark.slow
+def test_scan_reading_costs_at_most_a_third_more_than_bare_tesseract(tmp_path):
+    """The issue's target: a 300 dpi page read within 1.3× of ``tesseract page.png out``."""
+    page = text_page(dpi=300)
+    scan = degrade(page.image, skew=1.5, noise=10)
+    png = tmp_path / "page.png"
+    scan.save(png, dpi=(300, 300))
+    data = png.read_bytes()
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def bare() -> float:
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(
+                ["tesseract", str(png), os.path.join(tmp, "out"), "-l", "eng+cym"],
+                check=True, capture_output=True, env=env,
+            )
+        return time.perf_counter() - started
+
+    def ours() -> float:
+        started = time.perf_counter()
+        pages, _, _ = read(data, "page.png")
+        assert word_recall(page.words, texts(pages[0])) >= 0.95
+        return time.perf_counter() - started
+
+    # interleaved, best of two each: the machine is shared, so the minimum is the measure
+    runs = [(bare(), ours()) for _ in range(2)]
+    tesseract_s = min(r[0] for r in runs)
+    ours_s = min(r[1] for r in runs)
+    print(f"bare tesseract {tesseract_s:.2f} s, read_pages {ours_s:.2f} s, "
+          f"ratio {ours_s / tesseract_s:.2f}")
+    assert ours_s <= 1.3 * tesseract_s
