@@ -42,6 +42,8 @@ class Candidate:
     """A value already typed by the extractor (enum member, boolean); else from ``text``."""
     source_id: str = ""
     """Identity of the evidence on the page: one piece of evidence can win only one field."""
+    label_id: str | None = None
+    """Identity of the label on the page: one label can name only one field."""
     errors: list[str] = field(default_factory=list)
     """Problems the extractor itself saw (two boxes ticked, say)."""
     features: dict[str, float] = field(default_factory=dict)

@@ -5,20 +5,42 @@ from __future__ import annotations
 from extractors.base import Candidate, ExtractionContext, source_id
 from extractors.pairs import LabelValuePair
 from idp.datamodel import Page
+from idp.normalise import normalise_field
 
-MAX_FIELDS_PER_LABEL = 2
+MAX_FIELDS_PER_LABEL = 3
+SECOND_FIELD_MARGIN = 0.25
+"""A label's runner-up field is proposed when it is about as good as the best one…"""
+MIN_FALLBACK_SCORE = 0.05
+"""…or, with at least this score, when the best field cannot read the value at all."""
 
 
 def pair_candidates(
-    pair: LabelValuePair, scores: dict[str, float], value_score: float, extractor: str
+    pair: LabelValuePair,
+    scores: dict[str, float],
+    value_score: float,
+    extractor: str,
+    context: ExtractionContext,
 ) -> list[Candidate]:
-    """Candidates for the best-scoring fields of one pair's label (the rest are noise)."""
+    """Candidates for the fields one pair's label most likely names.
+
+    The best field always gets one; the runner-ups only when the label is ambiguous between
+    them or when the best field rejects the value (a number under a label that sounds like
+    an address is more likely the household size).
+    """
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:MAX_FIELDS_PER_LABEL]
     if not ranked:
         return []
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    rejected = False
     out = []
     for rank, (name, score) in enumerate(ranked):
+        if rank > 0:
+            close = ranked[0][1] - score <= SECOND_FIELD_MARGIN
+            if not (close or (rejected and score >= MIN_FALLBACK_SCORE)):
+                break
+        spec = context.schema.fields[name]
+        if not normalise_field(spec, pair.value).ok:
+            rejected = True
         margin = score - runner_up if rank == 0 else score - ranked[0][1]
         out.append(
             Candidate(
@@ -31,10 +53,19 @@ def pair_candidates(
                 label_score=score,
                 ocr_confidence=pair.confidence,
                 source_id=source_id(pair.page, pair.value_bbox),
+                label_id=source_id(pair.page, pair.label_bbox),
                 features={"margin": margin, "value_is_label": value_score},
             )
         )
     return out
+
+
+def value_label_score(pair: LabelValuePair, context: ExtractionContext) -> float:
+    """How much a pair's value reads like a field label itself (another field's label)."""
+    scores = list(context.labels.lexical(pair.value).values())
+    if any(ch.isalpha() for ch in pair.value):
+        scores += context.labels.semantic(pair.value).values()
+    return max(scores, default=0.0)
 
 
 class KeyValueExtractor:
@@ -49,7 +80,7 @@ class KeyValueExtractor:
             scores = context.labels.lexical(pair.label)
             if not scores:
                 continue
-            value_scores = context.labels.lexical(pair.value)
-            value_score = max(value_scores.values(), default=0.0)
-            out += pair_candidates(pair, scores, value_score, self.name)
+            out += pair_candidates(
+                pair, scores, value_label_score(pair, context), self.name, context
+            )
         return out

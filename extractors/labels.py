@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # A cosine at or below FLOOR says nothing; at or above CEIL it is as good as a listed hint.
 SEMANTIC_FLOOR = 0.35
 SEMANTIC_CEIL = 0.85
-FUZZY_FLOOR = 0.75
+FUZZY_FLOOR = 0.85
 
 _NOISE = re.compile(r"\((?:optional|required|if any|if applicable|dd/mm/yyyy)\)|[*:?#]")
 
@@ -43,11 +43,15 @@ def normalise_label(text: str) -> str:
 
 def label_parts(text: str) -> list[str]:
     """The label and, for a bilingual label, each language's half ("Enw / Name")."""
-    whole = normalise_label(text)
-    parts = [whole] if whole else []
+    halves = [text]
     if " / " in text or "|" in text:
-        parts += [p for p in (normalise_label(x) for x in re.split(r"\s[/|]\s|\|", text)) if p]
-    return list(dict.fromkeys(parts))
+        halves += re.split(r"\s[/|]\s|\|", text)
+    parts = []
+    for half in halves:
+        parts.append(normalise_label(half))
+        # A note in brackets ("(including you)", "(in capitals)") says how, not what.
+        parts.append(normalise_label(re.sub(r"\([^)]*\)", " ", half)))
+    return list(dict.fromkeys(p for p in parts if p))
 
 
 def humanise(field_name: str) -> str:
@@ -77,7 +81,7 @@ class LabelMatcher:
         self._semantic_targets: tuple[list[str], list[str]] | None = None
 
     def lexical(self, label: str, fields: list[str] | None = None) -> dict[str, float]:
-        """Field → 0–1 score from exact or fuzzy agreement with a hint (below 0.75 left out)."""
+        """Field → 0–1 score from exact or fuzzy agreement with a hint (below 0.85 left out)."""
         parts = label_parts(label)
         scores: dict[str, float] = {}
         for name in fields if fields is not None else self.text_fields:

@@ -17,6 +17,8 @@ from idp.datamodel import BBox, Page, Word
 
 GAP_SPLIT = 1.1
 """A gap wider than this many row heights splits a row into segments."""
+WIDE_GAP = 0.5
+"""Inside a segment, a gap this many row heights wide may separate a label from its value."""
 
 
 @dataclass
@@ -99,6 +101,20 @@ def _split_colon(seg: _Segment) -> tuple[list[Word], list[Word]] | None:
     return None
 
 
+def _split_gap(seg: _Segment) -> tuple[list[Word], list[Word]] | None:
+    """Label and value closer than a column gap: split at a gap clearly wider than the rest."""
+    words = seg.words
+    if len(words) < 2:
+        return None
+    height = seg.bbox[3] - seg.bbox[1]
+    gaps = [b.bbox[0] - a.bbox[2] for a, b in zip(words, words[1:], strict=False)]
+    i = max(range(len(gaps)), key=lambda k: gaps[k])
+    others = [g for k, g in enumerate(gaps) if k != i]
+    if gaps[i] < WIDE_GAP * height or (others and gaps[i] < 1.5 * max(others)):
+        return None
+    return words[: i + 1], words[i + 1 :]
+
+
 def _pair(page: Page, label: list[Word], value: list[Word], origin: str) -> LabelValuePair:
     return LabelValuePair(
         label=" ".join(w.text for w in label),
@@ -140,18 +156,27 @@ def label_value_pairs(page: Page) -> list[LabelValuePair]:
         if kv.key.strip() and kv.value.strip()
     ]
     rows = segments_of(page)
+    # A data table (three or more columns: "Name | Relationship | Age") holds records, not
+    # labels with values; its header next to its first row is no key-value pair.
+    data_tables = [t.bbox for t in page.tables if t.n_cols >= 3]
     for row in rows:
         for i, seg in enumerate(row):
-            split = _split_colon(seg)
-            if split:
-                pairs.append(_pair(page, split[0], split[1], "colon"))
+            if any(_centre_inside(seg.bbox, area) for area in data_tables):
                 continue
+            split = _split_colon(seg) or _split_gap(seg)
+            if split:
+                origin = "colon" if split[0][-1].text.endswith(":") else "gap"
+                pairs.append(_pair(page, split[0], split[1], origin))
+                if origin == "colon":
+                    continue
             if i + 1 < len(row):
                 pairs.append(_pair(page, seg.words, row[i + 1].words, "right"))
             below = _below(seg, rows)
             if below is not None:
                 pairs.append(_pair(page, seg.words, below.words, "below"))
     for table in page.tables:
+        if table.n_cols >= 3:
+            continue
         grid: dict[tuple[int, int], BBox] = {(c.row, c.col): c.bbox for c in table.cells}
         texts = {(c.row, c.col): c.text for c in table.cells}
         for (r, c), text in texts.items():
@@ -176,6 +201,11 @@ def label_value_pairs(page: Page) -> list[LabelValuePair]:
             seen.add(key)
             unique.append(pair)
     return unique
+
+
+def _centre_inside(box: BBox, area: BBox) -> bool:
+    x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return area[0] <= x <= area[2] and area[1] <= y <= area[3]
 
 
 def _words_confidence(page: Page, box: BBox) -> float:

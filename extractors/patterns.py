@@ -11,8 +11,8 @@ import re
 
 from extractors.base import Candidate, ExtractionContext, source_id
 from extractors.pairs import segments_of
-from idp.datamodel import Page
-from idp.schemas import FieldFormat, FieldSource
+from idp.datamodel import Page, Word
+from idp.schemas import FieldFormat, FieldSource, FieldSpec, FieldType
 
 PATTERNS: dict[FieldFormat, re.Pattern[str]] = {
     FieldFormat.NI_NUMBER: re.compile(
@@ -22,8 +22,30 @@ PATTERNS: dict[FieldFormat, re.Pattern[str]] = {
     FieldFormat.EMAIL: re.compile(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}"),
     FieldFormat.PHONE_UK: re.compile(r"(?:\+44\s?|0)(?:\d\s?){9,10}\b"),
 }
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+DATE = re.compile(
+    r"\b(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}})\b",
+    re.IGNORECASE,
+)
+MONEY = re.compile(r"£\s?\d[\d,]*(?:\.\d{2})?|\b\d[\d,]*\.\d{2}\b")
 UNLABELLED_SCORE = 0.5
 """Label score of a format match with no label: the format alone is decent evidence."""
+AMBIGUOUS_SCORE = 0.25
+"""Label score of a date or an amount with no label: several fields could own it."""
+
+
+def pattern_for(spec: FieldSpec) -> tuple[re.Pattern[str], float] | None:
+    """The pattern a field's values follow, and how telling a bare match is."""
+    if spec.source != FieldSource.TEXT:
+        return None
+    if spec.type == FieldType.DATE:
+        return DATE, AMBIGUOUS_SCORE
+    if spec.type == FieldType.MONEY:
+        return MONEY, AMBIGUOUS_SCORE
+    if spec.type == FieldType.STRING and spec.format in PATTERNS:
+        return PATTERNS[spec.format], UNLABELLED_SCORE
+    return None
 
 
 class PatternExtractor:
@@ -34,9 +56,9 @@ class PatternExtractor:
     def extract(self, page: Page, context: ExtractionContext) -> list[Candidate]:
         """Candidates for string fields whose format has a recognisable pattern."""
         targets = [
-            (name, PATTERNS[spec.format])
+            (name, found)
             for name, spec in context.schema.fields.items()
-            if spec.source == FieldSource.TEXT and spec.format in PATTERNS
+            if (found := pattern_for(spec)) is not None
         ]
         if not targets:
             return []
@@ -45,7 +67,7 @@ class PatternExtractor:
             for i, seg in enumerate(row):
                 # A value whose label sits just left of it in the same row.
                 left = row[i - 1].text if i > 0 else ""
-                for name, pattern in targets:
+                for name, (pattern, base) in targets:
                     for m in pattern.finditer(seg.text):
                         words = _words_of_span(seg.text, m.start(), m.end(), seg.words)
                         bbox = page.relative(
@@ -66,7 +88,7 @@ class PatternExtractor:
                                 bbox=bbox,
                                 extractor=self.name,
                                 label=prefix or None,
-                                label_score=max(UNLABELLED_SCORE, label_score),
+                                label_score=max(base, label_score),
                                 ocr_confidence=min(
                                     (w.confidence if w.confidence <= 1 else w.confidence / 100)
                                     for w in words
@@ -78,7 +100,7 @@ class PatternExtractor:
         return out
 
 
-def _words_of_span(text: str, start: int, end: int, words: list) -> list:  # type: ignore[type-arg]
+def _words_of_span(text: str, start: int, end: int, words: list[Word]) -> list[Word]:
     """The words of a space-joined segment that a character span touches."""
     out = []
     pos = 0

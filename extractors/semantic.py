@@ -8,10 +8,11 @@ embeddings of every field's hints and learned phrasings, so "Income each month" 
 from __future__ import annotations
 
 from extractors.base import Candidate, ExtractionContext
-from extractors.keyvalue import pair_candidates
+from extractors.keyvalue import pair_candidates, value_label_score
 from idp.datamodel import Page
 
 MIN_SCORE = 0.15
+"""A label whose best field scores below this names no field."""
 
 
 class SemanticLabelExtractor:
@@ -27,13 +28,9 @@ class SemanticLabelExtractor:
         for pair in pairs:
             if len(pair.label) > 80 or not any(ch.isalpha() for ch in pair.label):
                 continue  # a sentence or a number is not a label
-            scores = {
-                k: v for k, v in context.labels.semantic(pair.label).items() if v >= MIN_SCORE
-            }
-            if not scores:
+            scores = context.labels.semantic(pair.label)
+            if max(scores.values(), default=0.0) < MIN_SCORE:
                 continue
-            value_scores = context.labels.semantic(pair.value)
-            lexical = context.labels.lexical(pair.value)
-            value_score = max([*value_scores.values(), *lexical.values(), 0.0])
-            out += pair_candidates(pair, scores, value_score, self.name)
+            value_score = value_label_score(pair, context)
+            out += pair_candidates(pair, scores, value_score, self.name, context)
         return out

@@ -11,6 +11,8 @@ from extractors.base import Candidate
 
 INVALID_FACTOR = 0.4
 """A value that fails its format or rules keeps this share of its score."""
+MARGIN_FULL = 0.3
+"""A label this much closer to its best field than to the next one counts in full."""
 AGREEMENT_WEIGHT = 0.3
 """How much a second, independent candidate with the same value adds."""
 
@@ -21,14 +23,12 @@ def candidate_confidence(candidate: Candidate, valid: bool) -> float:
     margin = candidate.features.get("margin")
     if margin is not None:
         # A label that names two fields almost equally well is weaker evidence for either.
-        label *= 0.7 + 0.3 * min(max(margin, 0.0) / 0.25, 1.0)
+        label *= 0.5 + 0.5 * min(max(margin, 0.0) / MARGIN_FULL, 1.0)
     reading = 0.5 + 0.5 * candidate.ocr_confidence
     score = label * reading
+    # A "value" that reads like a field label is most likely the next field's label.
     value_is_label = candidate.features.get("value_is_label", 0.0)
-    if value_is_label >= 0.9:
-        score *= 0.3  # the "value" is itself another field's label
-    elif value_is_label >= 0.6:
-        score *= 0.8
+    score *= 1.0 - 0.7 * min(max(value_is_label - 0.3, 0.0) / 0.7, 1.0)
     if candidate.errors:
         score *= 0.5
     if not valid:

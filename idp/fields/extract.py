@@ -99,15 +99,19 @@ def choose_winners(
     """One ``FieldResult`` per schema field: the best candidate, or null when none is left."""
     ranked = sorted(scored, key=lambda s: s.score, reverse=True)
     winners: dict[str, ScoredCandidate] = {}
-    claimed: dict[str, str] = {}  # source id → field that won it
+    claimed: dict[str, str] = {}  # value or label id → field that won it
     for sc in ranked:
-        field, source = sc.candidate.field, sc.candidate.source_id
+        field, source, label = sc.candidate.field, sc.candidate.source_id, sc.candidate.label_id
         if field in winners or sc.value is None:
             continue
         if claimed.get(source, field) != field:
             continue
+        if label is not None and claimed.get("label:" + label, field) != field:
+            continue
         winners[field] = sc
         claimed[source] = field
+        if label is not None:
+            claimed["label:" + label] = field
     fields: dict[str, FieldResult] = {}
     for name in schema.fields:
         own = [s for s in ranked if s.candidate.field == name and s.value is not None]
