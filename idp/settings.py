@@ -95,6 +95,9 @@ class ApiSettings(BaseModel):
 
     max_files: int = 20
     """Most files in one upload request."""
+    max_body_bytes: int = 200 * 1024 * 1024
+    """Largest request body; a larger one is refused before it is read (each file must
+    also be within ``limits.max_bytes``)."""
     page_size: int = 50
     """Default number of documents in one list page."""
     max_page_size: int = 200

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from idp.api.limits import BodyLimitMiddleware
 from idp.api.problems import install_problem_handlers
 from idp.settings import Settings, get_settings
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     app.state.settings = settings
     app.state.runtime = None
     install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
     for name in API_ROUTERS:
         module = importlib.import_module(name)
         app.include_router(module.router)
