@@ -230,16 +230,18 @@ def _open_image(
     from PIL import Image
 
     kind = media_type.split("/")[1].upper()
-    # Pillow refuses images over twice this; the explicit check below says why first.
-    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    # Pillow's own bomb guard is process-wide; only ever raise it, so a configured limit
+    # above Pillow's default is not refused by Pillow first. The size check below is ours.
+    if Image.MAX_IMAGE_PIXELS is not None and limits.max_pixels > Image.MAX_IMAGE_PIXELS:
+        Image.MAX_IMAGE_PIXELS = limits.max_pixels
     try:
         with warnings.catch_warnings():
-            # Pillow warns about damaged metadata on stderr; the error says enough.
+            # Pillow warns about damaged metadata and big images on stderr; the checks
+            # below give the one-line reason instead.
             warnings.simplefilter("ignore")
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             frames = getattr(image, "n_frames", 1)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise LimitExceededError(
             f"{kind} image has more than {limits.max_pixels} pixels"
         ) from None

@@ -93,7 +93,7 @@ def _load_error(exc: Exception, data: bytes) -> Exception:
     encrypted = b"/Encrypt" in data
     if code in (_ERR_PASSWORD, _ERR_SECURITY) and not encrypted:
         code = None
-    if code is None and re.search(rb"/Type\s*/Pages\b[^>]*/Count\s+0\b", data):
+    if not encrypted and re.search(rb"/Type\s*/Pages\b[^>]*/Count\s+0\b", data):
         return CorruptFileError("PDF has no pages")
     if code == _ERR_PASSWORD:
         return EncryptedFileError("PDF is password-protected")
