@@ -88,6 +88,8 @@ class WebhookSettings(BaseModel):
     """First retry delay; each later retry waits twice as long."""
     timeout_s: float = 10.0
     """Longest one delivery may take."""
+    poll_interval_s: float = 1.0
+    """How often due deliveries are looked for."""
 
 
 class ApiSettings(BaseModel):

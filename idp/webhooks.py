@@ -195,11 +195,12 @@ def deliver_due(settings: Settings, limit: int = 50) -> int:
 
 
 class WebhookDispatcher:
-    """A thread that delivers due webhook events every ``interval`` seconds."""
+    """A thread that delivers due webhook events every ``interval`` seconds (default from
+    settings)."""
 
-    def __init__(self, settings: Settings, interval: float = 1.0) -> None:
+    def __init__(self, settings: Settings, interval: float | None = None) -> None:
         self.settings = settings
-        self.interval = interval
+        self.interval = settings.webhooks.poll_interval_s if interval is None else interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="idp-webhooks", daemon=True)
 
