@@ -1,0 +1,128 @@
+"""OCR word recall on real scanned forms (FUNSD), idp's reading stage vs bare Tesseract.
+
+Reads FUNSD images from ../shared/data/funsd-train (never copied into the project) and
+prints, for idp's reading stage and for Tesseract run on the unprocessed image, the share
+of gold words found (box IoU >= 0.5 and equal text after case-folding and stripping
+surrounding punctuation), plus seconds per page.
+
+    .venv/bin/python benchmarks/funsd_ocr.py [--limit N] [--data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import unicodedata
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "funsd-train"
+
+
+def norm(text: str) -> str:
+    """Comparable form of a word: NFKC, case-folded, surrounding punctuation stripped."""
+    return unicodedata.normalize("NFKC", text).casefold().strip(" .,:;()[]\"'!?_-")
+
+
+def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection over union of two boxes."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def recall(
+    gold: list[tuple[str, tuple[float, ...]]], found: list[tuple[str, tuple[float, ...]]]
+) -> tuple[int, int]:
+    """(matched, total) gold words: each found word matches at most one gold word."""
+    used: set[int] = set()
+    hit = 0
+    for text, box in gold:
+        for i, (ftext, fbox) in enumerate(found):
+            if i not in used and ftext == text and iou(box, fbox) >= 0.5:
+                used.add(i)
+                hit += 1
+                break
+    return hit, len(gold)
+
+
+def gold_words(annotation: Path) -> list[tuple[str, tuple[float, ...]]]:
+    """Non-empty gold words of one FUNSD form."""
+    form = json.loads(annotation.read_text())["form"]
+    words = [(norm(w["text"]), tuple(w["box"])) for e in form for w in e["words"]]
+    return [(t, b) for t, b in words if t]
+
+
+def read_with_idp(path: Path) -> list[tuple[str, tuple[float, ...]]]:
+    """Words from idp's ingest + reading stages, boxes mapped back to the original pixels."""
+    from idp.datamodel import ProcessingOptions, ProcessingResult, Source
+    from idp.ingest import open_document
+    from idp.reading import read_pages
+    from idp.settings import get_settings
+
+    settings = get_settings()
+    doc = open_document(path.read_bytes(), path.name, settings.limits)
+    result = ProcessingResult(id=str(uuid.uuid4()), source=Source(filename=path.name))
+    pages, _ = read_pages(doc, ProcessingOptions(), settings, result)
+    page = pages[0]
+    from PIL import Image
+
+    with Image.open(path) as im:
+        w, h = im.size
+    sx, sy = w / page.width, h / page.height
+    return [
+        (norm(wd.text), (wd.bbox[0] * sx, wd.bbox[1] * sy, wd.bbox[2] * sx, wd.bbox[3] * sy))
+        for wd in page.words
+        if norm(wd.text)
+    ]
+
+
+def read_with_tesseract(path: Path) -> list[tuple[str, tuple[float, ...]]]:
+    """Words from Tesseract on the unprocessed image, as the bare command would give."""
+    import pytesseract
+
+    data = pytesseract.image_to_data(str(path), lang="eng", output_type=pytesseract.Output.DICT)
+    out = []
+    for text, x, y, w, h in zip(
+        data["text"], data["left"], data["top"], data["width"], data["height"], strict=True
+    ):
+        if norm(text):
+            out.append((norm(text), (float(x), float(y), float(x + w), float(y + h))))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=20, help="forms to read (default 20)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    args = parser.parse_args()
+    annotations = sorted((args.data / "annotations").glob("*.json"))[: args.limit]
+    totals = {"idp": [0, 0, 0.0], "tesseract": [0, 0, 0.0]}
+    for ann in annotations:
+        image = args.data / "images" / (ann.stem + ".png")
+        gold = gold_words(ann)
+        for name, reader in (("idp", read_with_idp), ("tesseract", read_with_tesseract)):
+            started = time.perf_counter()
+            hit, total = recall(gold, reader(image))
+            totals[name][0] += hit
+            totals[name][1] += total
+            totals[name][2] += time.perf_counter() - started
+    n = len(annotations)
+    print(f"FUNSD forms read: {n}")
+    for name, (hit, total, secs) in totals.items():
+        print(
+            f"{name:10s} word recall {hit / max(total, 1):.3f} ({hit}/{total}) "
+            f"{secs / n:.2f} s/page"
+        )
+
+
+if __name__ == "__main__":
+    main()
