@@ -19,6 +19,7 @@ from idp.layout.checkboxes import (
     find_image_checkboxes,
     merge_boxes,
     split_glyph_prefixes,
+    trim_box_words,
 )
 from idp.layout.keyvalues import KvContext, find_key_values
 from idp.layout.lines import Row, group_rows, split_segments
@@ -41,7 +42,8 @@ def analyse_page(page: Page, image: np.ndarray | None, use_model: bool | None = 
     ``page.words`` must be filled (page units, origin top-left). ``image`` is the upright
     grayscale page; without it only the text layer is used (no rulings, drawn boxes or
     handwriting). ``use_model`` runs the region model; by default only on scanned pages.
-    Words glued to a box glyph ("☐Yes") are split into glyph and label.
+    Words glued to a box glyph ("☐Yes") are split into glyph and label, and OCR words that
+    are a drawn box misread as text ("[]", "[m]post") lose the box part.
     """
     page.words = split_glyph_prefixes(page.words)
     words = page.words
@@ -49,8 +51,13 @@ def analyse_page(page: Page, image: np.ndarray | None, use_model: bool | None = 
     rulings = find_rulings(img) if img is not None else Rulings()
     glyphs = find_glyph_checkboxes(words)
     drawn = find_image_checkboxes(img) if img is not None else []
-    boxes = merge_boxes(glyphs, drawn, words)
+    ocr = page.source == PageSource.OCR
+    boxes = merge_boxes(glyphs, drawn, words, ocr)
     drawn = [b for b in boxes if not b.word_ids]
+    if drawn and ocr:
+        page.words = words = trim_box_words(words, drawn)
+        glyphs = find_glyph_checkboxes(words)
+        boxes = merge_boxes(glyphs, drawn, words, ocr)
     glyph_words = {i for b in glyphs for i in b.word_ids}
 
     rows = group_rows(words)
@@ -105,7 +112,7 @@ def _prepare(page: Page, image: np.ndarray | None) -> PageImage | None:
     if page.source == PageSource.TEXT_LAYER:
         # ~108 dpi is plenty for rules and 9 pt boxes and keeps this path near 10 ms.
         return prepare_image(image, page.width, ppu, scanned=False, max_px_per_point=2.1)
-    return prepare_image(image, page.width, ppu, scanned=True, max_px_per_point=2.1)
+    return prepare_image(image, page.width, ppu, scanned=True, max_px_per_point=2.8)
 
 
 def _form_grid(table: Table, rows: list[Row], words: list[Word]) -> bool:

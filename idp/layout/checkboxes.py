@@ -28,6 +28,8 @@ FILL_THRESHOLD = 0.035
 
 CHECKED_GLYPHS = {"☑", "☒", "■", "▣", "[x]", "[X]", "[✓]", "[✔]", "(x)", "(X)", "✅"}
 UNCHECKED_GLYPHS = {"☐", "□", "▢", "[ ]", "[]", "( )", "()"}
+BOX_JUNK = "[](){}|_"
+"""Characters Tesseract makes of a box's sides."""
 PREFIX_GLYPHS = {"☑", "☒", "☐", "□", "▢", "▣", "■"}
 
 
@@ -113,26 +115,33 @@ def find_image_checkboxes(img: PageImage) -> list[FoundBox]:
         if 0.75 * w <= h <= 1.33 * w:  # a solid square: a box filled in as its mark
             candidates.add((x, y, w, h))
             continue
-        tol = max(2, round(0.12 * w))
+        # Partners overlap most of each other's extent: a side broken by scan noise
+        # leaves a shorter bar that still lies within the other.
         for x2, y2, w2, h2 in bars[n + 1 :]:
-            if x2 - x > tol:
+            if x2 > x + w:
                 break
-            side = y2 + h2 - y
-            if abs(x2 + w2 - x - w) <= tol and 0.75 * w <= side <= 1.33 * w and y2 > y:
-                candidates.add((x, y, max(w, x2 + w2 - x), side))
+            if min(x + w, x2 + w2) - max(x, x2) < 0.6 * max(w, w2) or abs(y2 - y) < 0.5 * w:
+                continue
+            by0, by1 = min(y, y2), max(y + h, y2 + h2)
+            # Either bar may be too long (a tick running into a corner) or too short (a
+            # broken side): try the extent of each and of both; the side check decides.
+            for bx0, bx1 in {(min(x, x2), max(x + w, x2 + w2)), (x, x + w), (x2, x2 + w2)}:
+                if 0.75 * (bx1 - bx0) <= by1 - by0 <= 1.33 * (bx1 - bx0):
+                    candidates.add((bx0, by0, bx1 - bx0, by1 - by0))
     found: list[FoundBox] = []
-    seen: list[tuple[int, int]] = []
-    for x, y, w, h in sorted(candidates, key=lambda c: (c[1], c[0])):
+    seen: list[tuple[int, int, int, int]] = []
+    # Squarest first, so a box beats the taller candidate that includes a tick's overshoot.
+    for x, y, w, h in sorted(candidates, key=lambda c: (abs(c[2] - c[3]), c[1], c[0])):
         if not (min_side <= w <= max_side and min_side <= h <= max_side):
             continue
-        if any(abs(sx - x) <= 2 and abs(sy - y) <= 2 for sx, sy in seen):
+        if any(_pixel_overlap((x, y, w, h), other) > 0.4 for other in seen):
             continue
         patch = ink[y : y + h, x : x + w]
         # The sides are checked on the raw ink: a mark inside stays clear of the border
         # strips, and a letter pair ("E", "=") lacks at least one side.
         if not _closed_square(patch):
             continue
-        seen.append((x, y))
+        seen.append((x, y, w, h))
         thickness = _side_thickness(patch)
         fill = _inner_fill(patch, thickness)
         checked = fill >= FILL_THRESHOLD
@@ -140,6 +149,15 @@ def find_image_checkboxes(img: PageImage) -> list[FoundBox]:
         confidence = round(min(0.99, 0.6 + 0.4 * min(1.0, margin)), 3)
         found.append(FoundBox(img.to_page(x, y, x + w, y + h), checked, confidence, fill))
     return found
+
+
+def _pixel_overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over the smaller of two (x, y, w, h) boxes."""
+    ix = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    iy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    return ix * iy / min(a[2] * a[3], b[2] * b[3])
 
 
 def _side_thickness(patch: np.ndarray) -> int:
@@ -168,7 +186,11 @@ def _closed_square(patch: np.ndarray) -> bool:
         on[:, :t].any(axis=1).mean(),
         on[:, -t:].any(axis=1).mean(),
     )
-    return min(sides) >= 0.85
+    if min(sides) < 0.85:
+        return False
+    # Square corners: a bold "o" or "e" covers its sides' strips but not its corners.
+    c = max(2, round(0.15 * min(w, h)))
+    return bool(on[:c, :c].any() and on[:c, -c:].any() and on[-c:, :c].any() and on[-c:, -c:].any())
 
 
 def _inner_fill(ink_patch: np.ndarray, thickness: int) -> float:
@@ -187,36 +209,81 @@ def _inner_fill(ink_patch: np.ndarray, thickness: int) -> float:
 
 
 def merge_boxes(
-    glyphs: list[FoundBox], drawn: list[FoundBox], words: list[Word]
+    glyphs: list[FoundBox], drawn: list[FoundBox], words: list[Word], ocr: bool = False
 ) -> list[FoundBox]:
     """Glyph boxes plus drawn boxes that are neither a glyph's rendering nor part of a word.
 
     A letter such as "ø" or a bold "a" can look like a small closed square; a real box is
-    not inside a confidently read word that is much wider than it.
+    not in the middle of a confidently read word much wider than it. A word that *starts*
+    at the box is OCR reading the box as "[]" or "[m]" before the label (see
+    ``trim_box_words``), so on an ``ocr`` page it does not count against the box.
     """
     out = list(glyphs)
     for d in drawn:
         if any(_overlaps(d.bbox, g.bbox) for g in glyphs):
             continue
-        if any(_inside_word(d.bbox, w) for w in words):
+        if any(_inside_word(d.bbox, w, ocr) for w in words):
             continue
         out.append(d)
     return out
 
 
-def _inside_word(box: BBox, word: Word) -> bool:
+def _inside_word(box: BBox, word: Word, ocr: bool) -> bool:
     wx0, wy0, wx1, wy1 = word.bbox
     ix = min(box[2], wx1) - max(box[0], wx0)
     iy = min(box[3], wy1) - max(box[1], wy0)
     if ix <= 0 or iy <= 0:
         return False
-    area = (box[2] - box[0]) * (box[3] - box[1])
+    side = box[2] - box[0]
+    area = side * (box[3] - box[1])
     return (
         ix * iy > 0.3 * area
+        and (wx0 < box[0] - 0.5 * side or not ocr)
         and word.confidence >= 0.5
         and sum(c.isalnum() for c in word.text) >= 2
-        and (wx1 - wx0) > 1.6 * (box[2] - box[0])
+        and (wx1 - wx0) > 1.6 * side
     )
+
+
+def trim_box_words(words: list[Word], boxes: list[FoundBox]) -> list[Word]:
+    """OCR words that are a drawn box misread as text dropped, or their box part cut off.
+
+    Tesseract reads a tick box as "[]", "[j]", "(]" or glues it to the label ("[]Retired",
+    "[m]post"). The share of the word's width the box covers says how many leading
+    characters are the box; what is left loses any leading punctuation.
+    """
+    drawn = [b.bbox for b in boxes if not b.word_ids]
+    if not drawn:
+        return words
+    out: list[Word] = []
+    for w in words:
+        x0, y0, x1, y1 = w.bbox
+        text = w.text
+        for bx0, by0, bx1, by1 in drawn:
+            if min(y1, by1) <= max(y0, by0) or min(x1, bx1) <= max(x0, bx0):
+                continue
+            side = bx1 - bx0
+            if x0 < bx0 - 0.5 * side:
+                continue  # the word starts well before the box: not the box's misreading
+            if x0 > (bx0 + bx1) / 2:
+                continue  # the word starts inside the box's right half: it is the label
+            cover = (min(x1, bx1 + 0.1 * side) - x0) / max(x1 - x0, 1e-6)
+            if cover >= 0.85:
+                text = ""
+                break
+            # Cut after the last bracket-like character where the box can be ("[]Pnone",
+            # "[m]post"); a word whose box part was not read as any character ("Email"
+            # spanning the box) keeps its letters.
+            n = round(cover * len(text)) + 1
+            cut = max((k + 1 for k, ch in enumerate(text[:n]) if ch in BOX_JUNK), default=0)
+            text = text[cut:].lstrip(BOX_JUNK + " ")
+            x0 = max(x0, bx1 + 0.15 * side)
+        if not text:
+            continue
+        if text != w.text:
+            w = Word(text=text, bbox=(min(x0, x1 - 1e-3), y0, x1, y1), confidence=w.confidence)
+        out.append(w)
+    return out
 
 
 def _overlaps(a: BBox, b: BBox) -> bool:
@@ -240,6 +307,8 @@ def attach_labels(boxes: list[FoundBox], rows: list[Row], words: list[Word]) -> 
                 reach = 2.5 * side + row.height
                 right = seg.bbox[0] - box.bbox[2]
                 left = box.bbox[0] - seg.bbox[2]
+                if box.bbox[0] - side / 2 <= seg.bbox[0] and seg.bbox[2] > box.bbox[2] + side:
+                    right = max(right, 0.0)  # OCR read box and label as one word ("Email")
                 if -side / 2 <= right <= reach and right < best_dist:
                     best, best_dist = seg, right
                 elif (

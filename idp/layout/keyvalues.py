@@ -21,7 +21,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from idp.datamodel import BBox, Checkbox, KeyValue, Page, Table, Word
+from idp.datamodel import BBox, Checkbox, KeyValue, Page, PageSource, Table, Word
 from idp.layout.checkboxes import FoundBox
 from idp.layout.lines import Row, Segment, union
 from idp.layout.signatures import FoundSignature
@@ -74,6 +74,13 @@ class KvContext:
         value = clean_value(self.text(value_ids) if value_text is None else value_text)
         if not key or not value or not any(c.isalnum() for c in key):
             return False
+        if sum(c.isalnum() for c in value) < 1 or (
+            self.page.source == PageSource.OCR
+            and len(value) <= 4
+            and self.conf(value_ids) < 0.5
+            and value_text is None
+        ):
+            return False  # scribble or speckle read as text
         kbox = union([self.words[i].bbox for i in key_ids])
         if value_box is None and value_ids:
             value_box = union([self.words[i].bbox for i in value_ids])
@@ -153,6 +160,8 @@ def _checkbox_groups(ctx: KvContext) -> None:
                 continue
         groups.append([k])
     for group in groups:
+        if all(ctx.boxes[k].label_segment is None for k in group):
+            continue  # unlabelled squares are not a question's options
         first = ctx.boxes[group[0]].bbox
         question = _question_left(ctx, first, option_segs) or _question_above(
             ctx, [ctx.boxes[k].bbox for k in group], option_segs
@@ -372,6 +381,10 @@ def _inner_split(ctx: KvContext, s: Segment) -> int | None:
         0.25 * s.height,
     )
     if gaps[k] < 0.45 * s.height or gaps[k] < 1.6 * typical:
+        return None
+    if not left and not right and ctx.page.source == PageSource.OCR and gaps[k] < 0.9 * s.height:
+        # OCR boxes hug the ink, so an ordinary space measures ~half the type size; with
+        # no other gap to compare, only a wide one splits two words.
         return None
     return k + 1
 

@@ -92,7 +92,11 @@ def group_rows(words: list[Word]) -> list[Row]:
     for _, heights, ids in rows:
         ids.sort(key=lambda i: words[i].bbox[0])
         box = union([words[i].bbox for i in ids])
-        out.append(Row(word_ids=ids, bbox=box, height=statistics.median(heights)))
+        # OCR boxes of words without ascenders ("name") are short; the tallest words of a
+        # row give its type size, which is what word spacing scales with.
+        heights.sort()
+        size = heights[max(0, (len(heights) * 3) // 4 - (len(heights) == 4))]
+        out.append(Row(word_ids=ids, bbox=box, height=size))
     out.sort(key=lambda r: (r.bbox[1] + r.bbox[3]) / 2)
     return out
 

@@ -110,7 +110,7 @@ def prepare_image(
     """Shrink the page to at most ``max_px_per_point`` and binarise it.
 
     A rendered text-layer page is clean, so a fixed threshold keeps thin rules that Otsu
-    could drop; a scan gets a median blur against speckle and Otsu's threshold.
+    could drop; a scan gets Otsu's threshold.
     """
     import cv2
     import numpy as np
@@ -126,9 +126,10 @@ def prepare_image(
     if scanned:
         if size:
             gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-        src = cv2.medianBlur(gray, 3)
-        _, ink = cv2.threshold(src, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-        if float(src.min()) > 160:  # a blank page: Otsu would split paper grain into "ink"
+        # No median blur: it erases the 1–2 px sides of a tick box; specks are dropped
+        # later by size (openings for rules, a speck filter inside boxes).
+        _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+        if float(gray.min()) > 160:  # a blank page: Otsu would split paper grain into "ink"
             ink[:] = 0
     else:
         _, ink = cv2.threshold(gray, 200, 255, cv2.THRESH_BINARY_INV)

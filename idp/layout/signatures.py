@@ -18,6 +18,13 @@ MIN_LINE_POINTS = 40.0
 INK_THRESHOLD = 0.008
 """Share of the band above the line that must be unexplained ink to count as signed."""
 UNDERSCORES = re.compile(r"^_{4,}$|^\.{8,}$")
+NOT_SIGNATURE = re.compile(r"\b(date|dyddiad|name|enw)\b", re.IGNORECASE)
+""""Date signed" or "Name of signatory" labels a typed value, not the signature itself."""
+
+
+def is_signature_label(text: str) -> bool:
+    """Whether ``text`` labels a signature ("Signature", "Signed by", "Llofnod")."""
+    return bool(LABEL.search(text)) and not NOT_SIGNATURE.search(text) and len(text) < 80
 
 
 @dataclass
@@ -38,7 +45,7 @@ def find_signatures(
     img: PageImage | None,
 ) -> list[FoundSignature]:
     """Signature lines near a signature label, signed or not."""
-    labels = [_label_part(s, words) for s in segments if LABEL.search(s.text)]
+    labels = [_label_part(s, words) for s in segments if is_signature_label(s.text)]
     if not labels:
         return []
     unit_pt = img.points_per_unit if img else 1.0
