@@ -73,6 +73,9 @@ class JobSettings(BaseModel):
     """How long a claimed job belongs to its worker before another may take it over."""
     poll_interval_s: float = 0.5
     """How often idle in-process workers look for queued jobs."""
+    sweep_interval_s: float = 30.0
+    """Scale mode: how often unfinished jobs (lost messages, workers killed or timed out)
+    are sent again; the database claim makes duplicates harmless."""
     visibility_timeout_s: int = 300
     """Celery/Redis: an unacknowledged task is redelivered after this many seconds."""
     store_page_images: bool = True

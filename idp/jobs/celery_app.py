@@ -88,11 +88,17 @@ def process_document_task(self: Task, document_id: str) -> str:
     raise self.retry(countdown=min(max(wait, 0.5), 60.0))
 
 
-def send(document_ids: list[str], settings: Settings | None = None) -> None:
-    """Queue one task per document."""
-    del settings  # the module-level app was configured from the same settings
+_senders: dict[str, Celery] = {}
+
+
+def send(document_ids: list[str], settings: Settings) -> None:
+    """Queue one task per document on ``settings.broker_url``."""
+    url = settings.broker_url or ""
+    app = _senders.get(url)
+    if app is None:
+        app = _senders[url] = make_celery(settings)
     for doc_id in document_ids:
-        process_document_task.apply_async(args=[doc_id], queue=QUEUE)
+        app.send_task(TASK_NAME, args=[doc_id], queue=QUEUE)
 
 
 def run_worker(concurrency: int, loglevel: str = "INFO") -> None:

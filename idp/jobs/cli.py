@@ -40,8 +40,12 @@ def run_worker(args: argparse.Namespace) -> int:
     upgrade_database(settings)
     if settings.broker_url:
         from idp.jobs.celery_app import run_worker as celery_worker
+        from idp.jobs.runtime import Sweeper
 
+        sweeper = Sweeper(settings)
+        sweeper.start()
         celery_worker(args.concurrency, args.loglevel)
+        sweeper.stop()
         return 0
     import signal
     import threading

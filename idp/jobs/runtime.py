@@ -68,27 +68,71 @@ def release_dead_local_claims(settings: Settings) -> int:
     return released
 
 
+def resend_unfinished(settings: Settings, older_than_s: float) -> list[str]:
+    """Fail jobs out of attempts, and send again those queued for longer than
+    ``older_than_s`` or running on a lease that ran out."""
+    with get_session_factory(settings)() as session:
+        queue.fail_exhausted(session, settings.jobs.max_attempts)
+        session.commit()
+        ids = queue.unfinished_document_ids(session, older_than_s=older_than_s)
+    submit(ids, settings)
+    if ids:
+        log.info("re-sent %d unfinished documents", len(ids))
+    return ids
+
+
+class Sweeper:
+    """Scale mode: a thread that re-sends unfinished work every ``sweep_interval_s``.
+
+    Runs in the API service and in every ``idp worker``: a task acknowledged after a hard
+    time limit, or lost with a broker restart, is sent again once its lease has run out.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="idp-sweeper", daemon=True)
+
+    def _run(self) -> None:
+        interval = self.settings.jobs.sweep_interval_s
+        first = True
+        while first or not self._stop.wait(interval):
+            try:
+                # At start, anything queued may have lost its message; later, only what
+                # waited longer than a sweep (the rest is still in the broker's queue).
+                resend_unfinished(self.settings, 0.0 if first else max(10 * interval, 300.0))
+            except Exception:
+                log.exception("re-sending unfinished work failed")
+            first = False
+
+    def start(self) -> None:
+        """Start sweeping."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop sweeping."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 class ServiceRuntime:
     """Starts and stops the service's background work.
 
     Embedded mode: worker threads (which resume unfinished jobs on their own). Scale mode:
-    re-sends Celery tasks for jobs left unfinished (a lost message, a crash between commit
-    and send). Both: webhook delivery.
+    a ``Sweeper`` re-sends Celery tasks for jobs left unfinished. Both: webhook delivery.
     """
 
-    def __init__(self, settings: Settings, resend_interval_s: float = 300.0) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.resend_interval_s = resend_interval_s
         self.workers: EmbeddedWorkers | None = None
+        self.sweeper: Sweeper | None = None
         self.webhooks = WebhookDispatcher(settings)
-        self._stop = threading.Event()
-        self._resender: threading.Thread | None = None
 
     def start(self) -> None:
         """Start everything."""
         if self.settings.broker_url:
-            self._resender = threading.Thread(target=self._resend_loop, daemon=True)
-            self._resender.start()
+            self.sweeper = Sweeper(self.settings)
+            self.sweeper.start()
         else:
             release_dead_local_claims(self.settings)
             if self.settings.jobs.workers > 0:
@@ -96,26 +140,10 @@ class ServiceRuntime:
                 self.workers.start()
         self.webhooks.start()
 
-    def _resend_loop(self) -> None:
-        first = True
-        while first or not self._stop.wait(self.resend_interval_s):
-            try:
-                with get_session_factory(self.settings)() as session:
-                    queue.fail_exhausted(session, self.settings.jobs.max_attempts)
-                    session.commit()
-                    ids = queue.unfinished_document_ids(
-                        session, older_than_s=0 if first else self.resend_interval_s
-                    )
-                submit(ids, self.settings)
-                if ids:
-                    log.info("re-sent %d unfinished documents", len(ids))
-            except Exception:
-                log.exception("re-sending unfinished work failed")
-            first = False
-
     def stop(self) -> None:
         """Stop; documents in hand are finished first (workers) or left to a lease."""
-        self._stop.set()
+        if self.sweeper is not None:
+            self.sweeper.stop()
         if self.workers is not None:
             self.workers.stop()
         self.webhooks.stop()

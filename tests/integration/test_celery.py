@@ -1,0 +1,178 @@
+"""A real Celery worker on the Redis at 127.0.0.1:6379, PostgreSQL and S3: a worker killed
+with SIGKILL in the middle of a document → the document is still processed exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from idp.db import Document, Job, get_session_factory
+from idp.db.migrate import upgrade_database
+from idp.jobs.dispatch import submit
+from idp.jobs.intake import Upload, accept_uploads
+from idp.keys import create_key
+from idp.settings import Settings
+from idp.storage import document_prefix, get_storage, record_key
+from tests.data.pages import TEXT_LINES, pdf_with_pages, text_page
+from tests.fixtures.services import SettingsFactory
+
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.s3, pytest.mark.slow]
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    st = settings.storage
+    return {
+        **os.environ,
+        "OMP_THREAD_LIMIT": "1",
+        "IDP_DATA_DIR": str(settings.data_dir),
+        "IDP_DATABASE_URL": settings.database_url or "",
+        "IDP_BROKER_URL": settings.broker_url or "",
+        "IDP_STORAGE__BACKEND": st.backend,
+        "IDP_STORAGE__S3_ENDPOINT": st.s3_endpoint,
+        "IDP_STORAGE__S3_ACCESS_KEY": st.s3_access_key,
+        "IDP_STORAGE__S3_SECRET_KEY": st.s3_secret_key,
+        "IDP_STORAGE__S3_BUCKET": st.s3_bucket,
+        "IDP_JOBS__LEASE_S": str(settings.jobs.lease_s),
+        "IDP_JOBS__VISIBILITY_TIMEOUT_S": str(settings.jobs.visibility_timeout_s),
+        "IDP_JOBS__MAX_ATTEMPTS": str(settings.jobs.max_attempts),
+        "IDP_JOBS__HARD_TIME_LIMIT_S": str(settings.jobs.hard_time_limit_s),
+        "IDP_JOBS__SOFT_TIME_LIMIT_S": str(settings.jobs.soft_time_limit_s),
+        "IDP_JOBS__SWEEP_INTERVAL_S": str(settings.jobs.sweep_interval_s),
+        "IDP_OCR__PAGE_WORKERS": "1",
+    }
+
+
+class Worker:
+    """``idp worker`` in its own process group (so the pool's children die with it)."""
+
+    def __init__(self, settings: Settings, log: Path) -> None:
+        self.log = open(log, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "idp"), "worker", "--concurrency", "1",
+             "--loglevel", "INFO"],
+            env=_env(settings), stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def scale(service_settings: SettingsFactory, redis_url: str) -> Settings:
+    settings = service_settings(
+        "scale", lease_s=6.0, visibility_timeout_s=5, max_attempts=3, sweep_interval_s=2.0
+    )
+    settings.broker_url = redis_url
+    upgrade_database(settings)
+    return settings
+
+
+@pytest.fixture
+def workers(scale: Settings, tmp_path: Path) -> Iterator[list[Worker]]:
+    started: list[Worker] = []
+    yield started
+    for w in started:
+        w.stop()
+
+
+def _slow_document() -> bytes:
+    # Six image-only pages: OCR of each takes about a second on one core.
+    pages = [text_page(TEXT_LINES[i:] + TEXT_LINES[:i], dpi=200).image for i in range(6)]
+    return pdf_with_pages(list(pages), dpi=200)
+
+
+def _job(settings: Settings, doc_id: str) -> Job:
+    with get_session_factory(settings)() as s:
+        return s.scalars(select(Job).where(Job.document_id == doc_id)).one()
+
+
+def _wait(cond: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def test_sigkilled_worker_mid_document_processes_it_exactly_once(
+    scale: Settings, workers: list[Worker], tmp_path: Path
+) -> None:
+    storage = get_storage(scale)
+    with get_session_factory(scale)() as s:
+        owner, _ = create_key(s, "uploader")
+        s.commit()
+        docs, _ = accept_uploads(s, storage, scale, owner, [Upload("slow.pdf", _slow_document())])
+        s.commit()
+    doc_id = docs[0].id
+    workers.append(Worker(scale, tmp_path / "worker1.log"))
+    submit([doc_id], scale)
+
+    _wait(lambda: _job(scale, doc_id).state == "running", 90, "the first worker to claim")
+    time.sleep(1.5)  # well inside the document (several seconds of OCR)
+    assert _job(scale, doc_id).state == "running"
+    workers[0].kill()
+    assert not storage.exists(record_key(doc_id))
+
+    workers.append(Worker(scale, tmp_path / "worker2.log"))
+    _wait(lambda: _job(scale, doc_id).state in ("done", "failed"), 180, "the job to finish")
+    job = _job(scale, doc_id)
+    assert job.state == "done"
+    assert job.runs_completed == 1  # one finished run: no duplicate
+    assert job.attempts == 2  # the killed attempt, and the one that finished
+    with get_session_factory(scale)() as s:
+        doc = s.get(Document, doc_id)
+        assert doc is not None and doc.status == "accepted" and doc.pages == 6
+    keys = storage.list(document_prefix(doc_id))
+    assert keys.count(record_key(doc_id)) == 1
+    assert len([k for k in keys if "/pages/" in k]) == 6
+
+    # A duplicated task (the broker redelivering, a re-send) changes nothing.
+    submit([doc_id], scale)
+    time.sleep(3)
+    assert _job(scale, doc_id).runs_completed == 1
+
+
+def test_hard_time_limit_kills_a_stuck_document_and_it_fails(
+    service_settings: SettingsFactory, redis_url: str, workers: list[Worker], tmp_path: Path
+) -> None:
+    settings = service_settings(
+        "scale", lease_s=4.0, visibility_timeout_s=5, max_attempts=1,
+        hard_time_limit_s=2.0, soft_time_limit_s=1.5, sweep_interval_s=2.0,
+    )
+    settings.broker_url = redis_url
+    upgrade_database(settings)
+    storage = get_storage(settings)
+    with get_session_factory(settings)() as s:
+        owner, _ = create_key(s, "uploader")
+        s.commit()
+        docs, _ = accept_uploads(s, storage, settings, owner,
+                                 [Upload("slow.pdf", _slow_document())])
+        s.commit()
+    doc_id = docs[0].id
+    workers.append(Worker(settings, tmp_path / "worker.log"))
+    submit([doc_id], settings)
+    _wait(lambda: _job(settings, doc_id).state in ("done", "failed"), 120, "the job to end")
+    with get_session_factory(settings)() as s:
+        doc = s.get(Document, doc_id)
+        assert doc is not None and doc.status == "failed"
+        assert doc.errors, "a failed document says why"
+    assert workers[0].proc.poll() is None  # the worker itself survives
