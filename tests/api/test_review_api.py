@@ -201,3 +201,45 @@ def test_static_files_are_served_only_from_the_package(env: Env) -> None:
     assert env.client.get("/static/review.js").headers["content-type"].startswith("text/javascript")
     assert env.client.get("/static/..%2Froutes.py").status_code == 404
     assert env.client.get("/static/i18n.py").status_code == 404
+
+
+def test_a_reviewer_key_cannot_erase_documents_or_create_keys(env: Env) -> None:
+    env.add_needs_review("doc-1", record_for("doc-1"))
+    r = env.client.delete("/v1/documents/doc-1", headers=env.auth("reviewer"))
+    assert r.status_code == 403
+    r = env.client.post("/v1/keys", json={"role": "admin"}, headers=env.auth("reviewer"))
+    assert r.status_code == 403
+    r = env.client.post("/v1/keys", json={"role": "reviewer"}, headers=env.auth("reviewer"))
+    assert r.status_code == 403
+    assert env.client.get("/v1/keys", headers=env.auth("reviewer")).status_code == 403
+    # The document is still there and still waiting for review.
+    assert env.client.get("/v1/review/queue", headers=env.auth("reviewer")).json()["items"]
+
+
+def test_erasure_removes_review_rows_and_keeps_a_value_free_audit_trail(env: Env) -> None:
+    from idp.audit import verify_chain
+    from idp.review.models import LearnedPhrasing, ReviewCorrection, ReviewItem
+
+    record = record_for("doc-1")
+    record["fields"]["email"] = {"value": None, "confidence": 0.0, "valid": False,
+                                 "errors": ["required field not found"]}
+    record["key_values"] = [{"key": "Electronic mail", "value": "marged@example.org",
+                             "confidence": 0.9, "page": 1, "key_bbox": [0.1, 0.3, 0.2, 0.32],
+                             "value_bbox": [0.3, 0.3, 0.5, 0.32]}]
+    env.add_needs_review("doc-1", record)
+    env.client.post("/v1/review/next", headers=env.auth("reviewer"))
+    r = env.client.put("/v1/review/doc-1/fields/email", json={"value": "marged@example.org"},
+                       headers=env.auth("reviewer"))
+    assert r.status_code == 200
+    assert env.client.delete("/v1/documents/doc-1", headers=env.auth("admin")).status_code == 204
+    with get_session_factory(env.settings)() as s:
+        assert s.scalars(select(ReviewCorrection)).all() == []
+        assert s.scalars(select(ReviewItem)).all() == []
+        # The label learned from it stays (a label, not personal data), unlinked.
+        learned = s.scalars(select(LearnedPhrasing)).one()
+        assert learned.learned_from is None and learned.phrasing == "Electronic mail"
+        events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+        assert {"review.correct", "document.erase"} <= {e.action for e in events}
+        assert "marged" not in json.dumps([e.details for e in events])
+        assert verify_chain(s).ok
+    assert env.client.get("/v1/review/doc-1", headers=env.auth("reviewer")).status_code == 404
