@@ -189,7 +189,7 @@ def _read_ocr_page(
         dpi = _ocr_dpi(doc, index, settings)
         if dpi < 30:
             raise LimitExceededError("page is too large to render within the pixel limit")
-        gray = doc.pdf.render_gray(index, dpi, settings.limits.max_pixels)
+        gray, dpi = doc.pdf.scan_image(index, dpi, settings.limits.max_pixels)
     else:
         gray, dpi = doc.image_page(index)
     timings["render"] = time.perf_counter() - started

@@ -64,7 +64,7 @@ def osd_rotation(gray: np.ndarray, timeout_s: float = 30.0) -> int | None:
     import pytesseract
 
     with tempfile.TemporaryDirectory(prefix="idp-osd-") as tmp:
-        path = os.path.join(tmp, "page.pgm")
+        path = os.path.join(tmp, "page.bmp")
         cv2.imwrite(path, gray)
         try:
             out = pytesseract.image_to_osd(

@@ -68,10 +68,75 @@ class PdfiumDocument:
                 page.close()
         return array.reshape(array.shape[0], array.shape[1])
 
+    def scan_image(
+        self, index: int, dpi: float, max_pixels: int | None = None
+    ) -> tuple[np.ndarray, float]:
+        """Page ``index`` of a scanned PDF as grayscale uint8, and its resolution.
+
+        A page that is nothing but one image covering it (what scanners write) gives that
+        image at its own resolution through PDFium's image bitmap, with masks applied:
+        2–5× cheaper than rendering the page, and no resampling blur. An image much finer
+        than ``dpi`` is reduced to ``dpi``. Any other page is rendered at ``dpi``.
+        """
+        with PDFIUM_LOCK:
+            page = self._pdf[index]
+            try:
+                if max_pixels is not None:
+                    _check_images(page, max_pixels)
+                found = _sole_page_image(page)
+            finally:
+                page.close()
+        if found is None:
+            return self.render_gray(index, dpi, max_pixels), dpi
+        gray, native_dpi = found
+        if native_dpi > dpi * 1.4:
+            import cv2
+
+            factor = dpi / native_dpi
+            gray = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+            native_dpi = dpi
+        return gray, round(native_dpi, 1)
+
     def close(self) -> None:
         """Release PDFium's memory for this document."""
         with PDFIUM_LOCK:
             self._pdf.close()
+
+
+def _sole_page_image(page: Any) -> tuple[np.ndarray, float] | None:
+    """The page's only object if it is an image covering ≥ 95 % of the page, as grey
+    uint8 at native resolution with its dpi; None for any other page."""
+    import cv2
+    import numpy as np
+    import pypdfium2.raw as pdfium_c
+
+    if page.get_rotation() % 360:
+        return None
+    objects = list(page.get_objects(max_depth=1))
+    if len(objects) != 1 or objects[0].type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        return None
+    image = objects[0]
+    width, height = page.get_size()
+    left, bottom, right, top = image.get_bounds()
+    visible_w = min(right, width) - max(left, 0.0)
+    visible_h = min(top, height) - max(bottom, 0.0)
+    if visible_w <= 0 or visible_h <= 0 or visible_w * visible_h < 0.95 * width * height:
+        return None
+    # render=True applies the image's masks and decode array, at the image's own size;
+    # the bitmap is PDFium's, so it is copied out and left to pypdfium2 to free.
+    array = image.get_bitmap(render=True).to_numpy()
+    if array.ndim == 2:
+        gray = array.copy()
+    elif array.shape[2] == 4:
+        gray = cv2.cvtColor(array, cv2.COLOR_BGRA2GRAY)
+        alpha = np.ascontiguousarray(array[..., 3])
+        if alpha.min() < 255:
+            # transparent parts show the white page: darkness scaled by coverage
+            ink = cv2.multiply(255 - gray, alpha, scale=1.0 / 255.0)
+            gray = 255 - ink
+    else:
+        gray = cv2.cvtColor(array, cv2.COLOR_BGR2GRAY)
+    return gray, gray.shape[1] / ((right - left) / 72.0)
 
 
 def _check_images(page: Any, max_pixels: int) -> None:

@@ -31,8 +31,9 @@ class TesseractOcr:
     def read(self, image: np.ndarray, dpi: float | None = None) -> list[Word]:
         """Words on ``image`` (grey uint8) in its pixel coordinates, confidence 0–1.
 
-        The image is written once as uncompressed PGM and Tesseract is given the path:
-        letting pytesseract re-encode a PIL image as PNG costs more than the preparation.
+        The image is written once as uncompressed BMP (~6 ms) and Tesseract is given the
+        path: letting pytesseract re-encode a PIL image as PNG costs ~0.2 s, and Leptonica
+        reads PGM about 0.2 s slower than BMP for a 300 dpi page (measured).
         Raises ``EngineError`` when Tesseract fails or runs past the timeout.
         """
         import cv2
@@ -42,7 +43,7 @@ class TesseractOcr:
         if dpi:
             config += f" --dpi {round(dpi)}"
         with tempfile.TemporaryDirectory(prefix="idp-ocr-") as tmp:
-            path = os.path.join(tmp, "page.pgm")
+            path = os.path.join(tmp, "page.bmp")
             if not cv2.imwrite(path, image):
                 raise EngineError("could not write the page image for OCR")
             try:

@@ -3,6 +3,7 @@ tilted, image-only and mixed PDFs, multi-page TIFF, and a page that fails."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import tempfile
@@ -196,3 +197,32 @@ def test_scan_reading_costs_at_most_a_third_more_than_bare_tesseract(tmp_path):
     print(f"bare tesseract {tesseract_s:.2f} s, read_pages {ours_s:.2f} s, "
           f"ratio {ours_s / tesseract_s:.2f}")
     assert ours_s <= 1.3 * tesseract_s
+
+
+def test_scanned_pdf_page_image_is_taken_at_its_own_resolution():
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from idp.engines.pdf_render import PdfiumDocument
+
+    scan = text_page(TEXT_LINES[:3], dpi=200).image
+    only_image = PdfiumDocument(pdf_with_pages([scan], dpi=200))
+    gray, dpi = only_image.scan_image(0, 300)
+    assert dpi == 200
+    assert gray.shape == (scan.height, scan.width)
+    # the same pixels the scanner wrote, not a resampled copy
+    assert np.abs(gray.astype(int) - np.asarray(scan, dtype=int)).mean() < 1.0
+    only_image.close()
+
+    # an image plus a drawn line is a composed page: it is rendered at the asked dpi
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(595.28, 841.89))
+    c.drawImage(ImageReader(scan), 0, 0, width=595.28, height=841.89)
+    c.line(50, 50, 500, 50)
+    c.showPage()
+    c.save()
+    composed = PdfiumDocument(buf.getvalue())
+    gray, dpi = composed.scan_image(0, 300)
+    assert dpi == 300
+    assert abs(gray.shape[1] - 595.28 / 72 * 300) <= 1
+    composed.close()
