@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extra=""
-apt_pkgs=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-cym fonts-dejavu-core)
+apt_pkgs=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-cym tesseract-ocr-script-latn fonts-dejavu-core)
 if [ "${1:-}" = "--test" ]; then
   extra="[test]"
   apt_pkgs+=(chromium fonts-liberation)

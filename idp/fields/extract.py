@@ -16,6 +16,7 @@ from extractors.base import Candidate, ExtractionContext
 from extractors.labels import LabelMatcher
 from idp.datamodel import Alternative, FieldResult, ProcessingResult
 from idp.fields.confidence import candidate_confidence, with_agreement
+from idp.fields.reread import reread_fields
 from idp.normalise import check_rules, clean_text, normalise_field
 from idp.schemas import DocumentSchema, load_schema
 from idp.settings import Settings
@@ -188,3 +189,4 @@ def extract_fields(result: ProcessingResult, settings: Settings) -> None:
     candidates = collect_candidates(result, schema)
     scored = score_candidates(candidates, schema)
     result.fields = choose_winners(scored, schema)
+    reread_fields(result, schema)

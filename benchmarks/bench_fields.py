@@ -1,0 +1,308 @@
+"""Field extraction benchmark on the synthetic application corpus (``tests/synthetic``).
+
+Every document goes through the whole pipeline (``process_document``: ingest, read, layout,
+extract, validate, decide), as text-layer PDFs and as degraded scans.
+
+Splits, so that nothing measured was tuned on:
+
+- **dev**: ``DEV_LAYOUTS``, labels from ``HINT_PHRASINGS`` (which the schema lists) and from
+  ``DEV_PARAPHRASES`` below (written for this benchmark, disjoint from the corpus's
+  ``TEST_PHRASINGS``), so tuning sees unlisted phrasings too. Thresholds are calibrated here.
+- **test**: ``TEST_LAYOUTS`` with ``TEST_PHRASINGS`` and ``TEST_OPTIONS``: layouts and
+  phrasings the schema and the tuning never saw. Everything reported is measured here.
+
+Usage::
+
+    python -m benchmarks.bench_fields                     # test split, report
+    python -m benchmarks.bench_fields --split dev --calibrate [--write]
+    python -m benchmarks.bench_fields --save rows.json    # keep per-field rows
+    python -m benchmarks.bench_fields --load rows.json    # report from saved rows
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEV_PARAPHRASES: dict[str, tuple[str, ...]] = {
+    "first_name": ("Forename(s)", "Your first name", "Name (first)", "First name used"),
+    "last_name": ("Surname (in capitals)", "Your family name", "Last name of applicant"),
+    "date_of_birth": ("Birthday", "D.O.B.", "When were you born?", "Date of birth (dd/mm/yyyy)"),
+    "national_insurance_number": ("N.I. number", "NI no", "Insurance number (NI)", "NINo."),
+    "email": ("E-mail address", "Contact email", "Email (optional)", "Where can we email you"),
+    "phone": ("Mobile number", "Telephone no", "Phone", "Best number to call"),
+    "address": ("Home address", "Postal address", "Your address", "Address where you stay"),
+    "postcode": ("Post code", "Postcode of address", "Zip/postcode"),
+    "employment_status": ("Employment", "Are you working?", "Your employment situation"),
+    "monthly_income": (
+        "Income (monthly)", "Monthly earnings", "Earnings per month",
+        "How much do you earn a month?",
+    ),
+    "household_size": (
+        "Number in household", "Size of household", "People in your home",
+        "How many live at the address?",
+    ),
+    "declaration_signed": ("Signature of the applicant", "Sign below", "Your signature"),
+    "application_date": ("Date of application", "Dated", "Date of this form", "Signed on"),
+}
+"""Unlisted English phrasings for tuning; none is a ``TEST_PHRASINGS`` entry."""
+
+DEV_OPTIONS: dict[str, tuple[str, ...]] = {
+    "employed": ("Working", "Employee"),
+    "self_employed": ("Own business", "Sole trader"),
+    "unemployed": ("Jobseeker", "Without work"),
+    "retired": ("Retired person", "No longer working (retired)"),
+    "student": ("At college", "At university"),
+}
+"""Unlisted employment option labels for tuning; none is a ``TEST_OPTIONS`` entry."""
+
+CALIBRATION_TARGET = 0.99
+"""Precision asked of the dev split, above the 0.98 promised, to leave room for new data."""
+
+
+@dataclass
+class Document:
+    """One generated input file and the form it shows."""
+
+    spec: Any
+    kind: str
+    """``text`` (text-layer PDF) or ``scan`` (degraded image, multi-page TIFF)."""
+    filename: str
+    data: bytes
+
+
+def _paraphrase(spec: Any) -> Any:
+    """Swap the English half of each label (and option) for a ``DEV_PARAPHRASES`` one."""
+    rng = random.Random(f"{spec.seed}-paraphrase")
+
+    def swap(label: str, phrasing: str) -> str:
+        return f"{label.split(' / ')[0]} / {phrasing}" if " / " in label else phrasing
+
+    for name, field in spec.fields.items():
+        field.label = swap(field.label, rng.choice(DEV_PARAPHRASES[name]))
+        if field.kind == "choice":
+            field.options = [
+                (member, swap(label, rng.choice(DEV_OPTIONS[member])))
+                for member, label in field.options
+            ]
+            field.text = dict(field.options)[field.value]
+    return spec
+
+
+def scan_params(rng: random.Random, seed: int) -> Any:
+    """An ordinary office scan: slight skew, noise, blur, JPEG; now and then a turned page."""
+    from tests.synthetic.render import ScanParams
+
+    return ScanParams(
+        dpi=300,
+        skew=rng.uniform(-2.0, 2.0),
+        noise=rng.uniform(4.0, 12.0),
+        blur=rng.choice([0.0, 0.4, 0.7]),
+        jpeg_quality=rng.choice([None, 85, 70]),
+        rotate=rng.choice([0, 0, 0, 0, 90, 180]),
+        seed=seed,
+    )
+
+
+def build_corpus(split: str, n_text: int, n_scan: int, seed: int = 2026) -> list[Document]:
+    """Generated documents of one split, text PDFs first, then scans of other forms."""
+    from tests.synthetic.render import render_pdf, render_scan, save_images
+    from tests.synthetic.spec import DEV_LAYOUTS, TEST_LAYOUTS, generate_forms
+
+    layouts = DEV_LAYOUTS if split == "dev" else TEST_LAYOUTS
+    phrasings = "test" if split == "test" else "hint"
+    forms = generate_forms(n_text + n_scan, seed=f"{seed}-{split}", layouts=layouts,
+                           phrasings=phrasings)
+    if split == "dev":
+        forms = [_paraphrase(f) if i % 2 else f for i, f in enumerate(forms)]
+    rng = random.Random(f"{seed}-{split}-scans")
+    docs = []
+    for i, spec in enumerate(forms):
+        if i < n_text:
+            docs.append(Document(spec, "text", f"{spec.form_id}.pdf", render_pdf(spec)))
+        else:
+            params = scan_params(rng, i)
+            images = render_scan(spec, params)
+            data = save_images(images, "tiff", params.dpi)
+            docs.append(Document(spec, "scan", f"{spec.form_id}.tiff", data))
+    return docs
+
+
+def run_documents(docs: list[Document], progress: bool = True) -> list[dict[str, Any]]:
+    """One row per document and field: truth, value, confidence, validity, extractor."""
+    from idp.datamodel import ProcessingOptions
+    from idp.pipeline import process_document
+
+    rows = []
+    options = ProcessingOptions(schema_name="application")
+    started = time.perf_counter()
+    for i, doc in enumerate(docs, start=1):
+        t0 = time.perf_counter()
+        result = process_document(doc.data, doc.filename, options)
+        elapsed = time.perf_counter() - t0
+        truth = doc.spec.canonical()
+        for name, expected in truth.items():
+            got = result.fields.get(name)
+            rows.append({
+                "form": doc.spec.form_id, "layout": doc.spec.layout, "kind": doc.kind,
+                "diacritics": doc.spec.name_has_diacritics, "field": name,
+                "truth": expected, "value": got.value if got else None,
+                "confidence": got.confidence if got else 0.0,
+                "valid": bool(got and got.valid), "extractor": got.extractor if got else None,
+                "label": doc.spec.fields[name].label, "status": str(result.status),
+                "seconds": round(elapsed, 3),
+            })
+        if progress:
+            print(f"  [{i}/{len(docs)}] {doc.kind} {doc.spec.layout} {elapsed:.1f}s "
+                  f"(total {time.perf_counter() - started:.0f}s)", file=sys.stderr)
+    return rows
+
+
+def f1(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Field-level precision, recall and F1: a wrong value is a false positive and a miss."""
+    tp = sum(1 for r in rows if r["value"] is not None and r["value"] == r["truth"])
+    fp = sum(1 for r in rows if r["value"] is not None and r["value"] != r["truth"])
+    fn = sum(1 for r in rows if r["truth"] is not None and r["value"] != r["truth"])
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    score = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": score, "n": len(rows)}
+
+
+def accuracy(rows: list[dict[str, Any]]) -> float:
+    """Share of rows whose value equals the truth."""
+    return sum(r["value"] == r["truth"] for r in rows) / len(rows) if rows else 0.0
+
+
+def calibration(rows: list[dict[str, Any]], thresholds: dict[str, float]) -> dict[str, float]:
+    """Precision and coverage of fields at or above their threshold (and valid)."""
+    trusted = [r for r in rows if r["valid"] and r["confidence"] >= thresholds[r["field"]]]
+    right = sum(r["value"] == r["truth"] for r in trusted)
+    return {
+        "precision": right / len(trusted) if trusted else 1.0,
+        "coverage": len(trusted) / len(rows) if rows else 0.0,
+        "trusted": len(trusted),
+        "wrong": len(trusted) - right,
+    }
+
+
+def calibrate(rows: list[dict[str, Any]], target: float = CALIBRATION_TARGET) -> float:
+    """The lowest single threshold at which dev precision of valid fields reaches ``target``.
+
+    One threshold for all fields: the per-field dev samples are too small to set thirteen
+    thresholds without fitting noise.
+    """
+    valid = sorted((r for r in rows if r["valid"]), key=lambda r: r["confidence"])
+    for i, row in enumerate(valid):
+        above = valid[i:]
+        precision = sum(r["value"] == r["truth"] for r in above) / len(above)
+        if precision >= target:
+            return float(row["confidence"])
+    return 1.0
+
+
+def write_thresholds(schema_path: Path, threshold: float) -> None:
+    """Set every field's ``threshold:`` line in a schema file (the file keeps its comments)."""
+    import re
+
+    text = schema_path.read_text(encoding="utf-8")
+    text = re.sub(r"(\n\s+threshold: )[0-9.]+", rf"\g<1>{threshold:.3f}", text)
+    schema_path.write_text(text, encoding="utf-8")
+
+
+def report(rows: list[dict[str, Any]], thresholds: dict[str, float]) -> dict[str, Any]:
+    """Per-field accuracy, F1 by kind, diacritics gap and calibration, printed and returned."""
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_kind[r["kind"]].append(r)
+    fields = list(dict.fromkeys(r["field"] for r in rows))
+    print(f"\n{'field':28s}" + "".join(f"{k:>10s}" for k in by_kind) + f"{'all':>10s}")
+    for name in fields:
+        line = f"{name:28s}"
+        for kind_rows in by_kind.values():
+            line += f"{accuracy([r for r in kind_rows if r['field'] == name]):10.3f}"
+        print(line + f"{accuracy([r for r in rows if r['field'] == name]):10.3f}")
+    out: dict[str, Any] = {"f1": {}, "calibration": {}}
+    print()
+    for kind, kind_rows in by_kind.items():
+        score = f1(kind_rows)
+        out["f1"][kind] = score
+        print(f"F1 {kind:5s}: {score['f1']:.4f}  (precision {score['precision']:.4f}, "
+              f"recall {score['recall']:.4f}, {score['n']} fields)")
+    names = [r for r in rows if r["field"] in ("first_name", "last_name")]
+    with_marks = accuracy([r for r in names if r["diacritics"]])
+    plain = accuracy([r for r in names if not r["diacritics"]])
+    out["diacritics"] = {"with": with_marks, "plain": plain, "gap": plain - with_marks}
+    print(f"names with diacritics {with_marks:.4f} vs plain {plain:.4f} "
+          f"(gap {100 * (plain - with_marks):+.1f} points)")
+    for kind, kind_rows in [*by_kind.items(), ("all", rows)]:
+        cal = calibration(kind_rows, thresholds)
+        out["calibration"][kind] = cal
+        print(f"calibration {kind:5s}: precision at/above threshold {cal['precision']:.4f}, "
+              f"coverage {cal['coverage']:.3f} ({cal['wrong']} wrong of {cal['trusted']})")
+    forms = {(r["form"], r["kind"]): r["status"] for r in rows}
+    accepted = sum(1 for s in forms.values() if s.endswith("accepted"))
+    print(f"records accepted without review: {accepted}/{len(forms)}")
+    seconds = {(r["form"], r["kind"]): r["seconds"] for r in rows}
+    for kind in by_kind:
+        times = [s for (_, k), s in seconds.items() if k == kind]
+        print(f"mean seconds per {kind} document: {sum(times) / len(times):.2f}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["dev", "test"], default="test")
+    parser.add_argument("--n-text", type=int, default=56)
+    parser.add_argument("--n-scan", type=int, default=28)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--save", type=Path, help="write per-field rows as JSON")
+    parser.add_argument("--load", type=Path, help="report from rows saved earlier")
+    parser.add_argument("--calibrate", action="store_true", help="print the threshold for dev")
+    parser.add_argument("--write", action="store_true", help="write it into the schema file")
+    parser.add_argument("--errors", action="store_true", help="list every wrong field")
+    args = parser.parse_args(argv)
+
+    from idp.schemas import DEFAULT_SCHEMAS_DIR, load_schema
+
+    if args.load:
+        rows = json.loads(args.load.read_text())
+    else:
+        print(f"building {args.split} corpus: {args.n_text} text PDFs, {args.n_scan} scans",
+              file=sys.stderr)
+        docs = build_corpus(args.split, args.n_text, args.n_scan, args.seed)
+        rows = run_documents(docs)
+        if args.save:
+            args.save.write_text(json.dumps(rows, ensure_ascii=False, indent=0))
+    schema = load_schema("application")
+    thresholds = {name: spec.threshold for name, spec in schema.fields.items()}
+    if args.errors:
+        for r in rows:
+            if r["value"] != r["truth"]:
+                print(f"{r['kind']:4s} {r['layout']:16s} {r['field']:26s} truth={r['truth']!r} "
+                      f"got={r['value']!r} conf={r['confidence']} by={r['extractor']} "
+                      f"label={r['label']!r}")
+    report(rows, thresholds)
+    if args.calibrate:
+        threshold = calibrate(rows)
+        print(f"\ncalibrated threshold (dev precision ≥ {CALIBRATION_TARGET}): {threshold:.3f}")
+        if args.write:
+            write_thresholds(DEFAULT_SCHEMAS_DIR / "application.yaml", threshold)
+            print("written to schemas/application.yaml")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
