@@ -90,10 +90,12 @@ def find_label_phrasing(
     for kv in record.get("key_values") or []:
         if page is not None and kv.get("page") not in (None, page):
             continue
-        score = _value_similarity(value_text, str(kv.get("value") or ""))
-        score = max(score, 100.0 * _overlap(bbox, kv.get("value_bbox")) - 5.0)
-        if score < _MIN_VALUE_SIMILARITY:
+        similarity = _value_similarity(value_text, str(kv.get("value") or ""))
+        overlap = _overlap(bbox, kv.get("value_bbox"))
+        if similarity < _MIN_VALUE_SIMILARITY and overlap < 0.5:
             continue
+        # The reviewer's box, when given, outranks text alone (short values repeat).
+        score = similarity + 50.0 * overlap
         phrasing = clean_phrasing(str(kv.get("key") or ""))
         if not acceptable_phrasing(phrasing, value_text) or conflicts_with_schema(
             phrasing, hints

@@ -7,7 +7,10 @@ so the workflow is tested apart from OCR; the end-to-end path is in tests/browse
 from __future__ import annotations
 
 import json
+import os
 import threading
+import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -44,12 +47,36 @@ def _sqlite_engine(path: Path) -> Any:
     return engine
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> sessionmaker[Session]:
-    engine = _sqlite_engine(tmp_path / "idp.sqlite3")
+POSTGRES_URL = os.environ.get(
+    "IDP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """The review tables on SQLite (as embedded) and on PostgreSQL (as at scale)."""
+    if request.param == "sqlite":
+        engine = _sqlite_engine(tmp_path / "idp.sqlite3")
+        Base.metadata.create_all(engine)
+        yield sessionmaker(engine, expire_on_commit=False)
+        engine.dispose()
+        return
+    schema = f"review_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as c:
+            c.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    except Exception as exc:  # pragma: no cover - no server here
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    engine = create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     Base.metadata.create_all(engine)
-    yield sessionmaker(engine, expire_on_commit=False)
-    engine.dispose()
+    try:
+        yield sessionmaker(engine, expire_on_commit=False)
+    finally:
+        engine.dispose()
+        with admin.begin() as c:
+            c.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
 
 
 @pytest.fixture
@@ -260,3 +287,18 @@ def test_erasing_a_document_erases_its_review_rows_but_not_learned_labels(db, st
         row = s.scalars(select(LearnedPhrasing)).one()
         assert row.learned_from is None and row.phrasing == "Electronic mail"
         assert verify_chain(s).ok
+
+
+def test_two_labels_that_fit_equally_teach_nothing(db, store) -> None:
+    from idp.review.learning import find_label_phrasing
+
+    record = {"key_values": [
+        {"key": "Occupants", "value": "3", "page": 1, "key_bbox": [0, 0, 0.1, 0.1]},
+        {"key": "Age", "value": "3", "page": 1, "key_bbox": [0, 0.5, 0.1, 0.6]},
+    ]}
+    assert find_label_phrasing(record, "3") is None
+    # The reviewer's box settles it.
+    record["key_values"][0]["value_bbox"] = [0.2, 0.0, 0.3, 0.1]
+    record["key_values"][1]["value_bbox"] = [0.2, 0.5, 0.3, 0.6]
+    found = find_label_phrasing(record, "3", bbox=[0.2, 0.0, 0.3, 0.1])
+    assert found is not None and found[0] == "Occupants"
