@@ -226,3 +226,28 @@ def test_scanned_pdf_page_image_is_taken_at_its_own_resolution():
     assert dpi == 300
     assert abs(gray.shape[1] - 595.28 / 72 * 300) <= 1
     composed.close()
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_text_layer_boxes_land_on_the_rendered_words_of_a_rotated_page(rotation):
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(595.28, 841.89))
+    c.setPageRotation(rotation)
+    c.setFont("Helvetica", 14)
+    c.drawString(72, 500, "Rotated page words here")
+    c.drawString(300, 100, "Bottom right")
+    c.showPage()
+    c.save()
+    pages, images, _ = read(buf.getvalue(), "rotated.pdf")
+    page, image = pages[0], images[1]
+    assert page.rotation == 0  # /Rotate is how the page is shown, not a correction
+    expected = ["Rotated", "page", "words", "here", "Bottom", "right"]
+    assert [w.text for w in page.words] == expected
+    scale = image.shape[1] / page.width
+    assert image.shape[0] / page.height == pytest.approx(scale, rel=0.01)
+    for word in page.words:
+        x0, y0, x1, y1 = (round(v * scale) for v in word.bbox)
+        ink = (image[y0 : y1 + 1, x0 : x1 + 1] < 128).mean()
+        assert ink > 0.1, (word.text, word.bbox)
