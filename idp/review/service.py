@@ -111,6 +111,14 @@ def claim(
     now = now or utcnow()
     _document_for_review(session, document_id)
     expires = now + ttl
+    # A document back in review after a decision (reprocessed by a newer pipeline) starts
+    # a fresh round; its earlier corrections stay in the fields' history.
+    session.execute(
+        update(ReviewItem)
+        .where(ReviewItem.document_id == document_id, ReviewItem.state != OPEN)
+        .values(state=OPEN, claimed_by=None, claim_expires_at=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     # One conditional UPDATE: it changes the row only if the claim is free, expired or ours.
     result = session.execute(
         update(ReviewItem)

@@ -302,3 +302,15 @@ def test_two_labels_that_fit_equally_teach_nothing(db, store) -> None:
     record["key_values"][1]["value_bbox"] = [0.2, 0.5, 0.3, 0.6]
     found = find_label_phrasing(record, "3", bbox=[0.2, 0.0, 0.3, 0.1])
     assert found is not None and found[0] == "Occupants"
+
+
+def test_a_document_back_in_review_after_a_decision_can_be_claimed_again(db, store) -> None:
+    _add_document(db, store, "d1")
+    with db.begin() as s:
+        service.claim(s, "d1", "alice")
+        service.reject(s, store, "d1", "alice", "unreadable")
+    with db.begin() as s:  # reprocessed by a newer pipeline: needs review again
+        s.get(Document, "d1").status = "needs_review"
+    with db.begin() as s:
+        item = service.claim(s, "d1", "bob")
+        assert item.state == "open" and item.claimed_by == "bob"
