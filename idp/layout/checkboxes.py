@@ -105,23 +105,28 @@ def find_image_checkboxes(img: PageImage) -> list[FoundBox]:
     max_side = img.px(MAX_SIDE_POINTS)
     ink = img.ink
     k = max(3, int(min_side * 0.85))
-    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    rect = cv2.MORPH_RECT
+    # Closing 1-px breaks first heals sides broken by noise and pinholes in a filled box.
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(rect, (3, 1)))
+    horiz = cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(rect, (k, 1)))
     bars = [b for b in outer_boxes(horiz) if min_side <= b[2] <= max_side * 1.15]
-    # A bar is a thin stroke or, for a filled-in box, a solid square.
-    bars = [b for b in bars if b[3] <= 0.3 * b[2] or 0.75 * b[2] <= b[3] <= 1.33 * b[2]]
+    # A bar is a side, possibly fused with the mark inside (then up to a whole square).
+    bars = [b for b in bars if b[3] <= 1.33 * b[2]]
     bars.sort()
     candidates: set[tuple[int, int, int, int]] = set()
     for n, (x, y, w, h) in enumerate(bars):
-        if 0.75 * w <= h <= 1.33 * w:  # a solid square: a box filled in as its mark
+        if 0.75 * w <= h <= 1.33 * w:
+            # One square shape: a box whose mark fused its sides together.
             candidates.add((x, y, w, h))
-            continue
         # Partners overlap most of each other's extent: a side broken by scan noise
         # leaves a shorter bar that still lies within the other.
         for x2, y2, w2, h2 in bars[n + 1 :]:
             if x2 > x + w:
                 break
-            if min(x + w, x2 + w2) - max(x, x2) < 0.6 * max(w, w2) or abs(y2 - y) < 0.5 * w:
+            if min(x + w, x2 + w2) - max(x, x2) < 0.6 * max(w, w2):
                 continue
+            if abs(y2 + h2 - y - h) < 0.5 * w and abs(y2 - y) < 0.5 * w:
+                continue  # the same stroke, not two sides
             by0, by1 = min(y, y2), max(y + h, y2 + h2)
             # Either bar may be too long (a tick running into a corner) or too short (a
             # broken side): try the extent of each and of both; the side check decides.
@@ -141,6 +146,8 @@ def find_image_checkboxes(img: PageImage) -> list[FoundBox]:
         # strips, and a letter pair ("E", "=") lacks at least one side.
         if not _closed_square(patch):
             continue
+        if cv2.countNonZero(patch) > 0.9 * w * h and not _solid_square(closed[y : y + h, x : x + w]):
+            continue  # a heavy letter ("e" in a bold title), not a filled-in box
         seen.append((x, y, w, h))
         thickness = _side_thickness(patch)
         fill = _inner_fill(patch, thickness)
@@ -149,6 +156,65 @@ def find_image_checkboxes(img: PageImage) -> list[FoundBox]:
         confidence = round(min(0.99, 0.6 + 0.4 * min(1.0, margin)), 3)
         found.append(FoundBox(img.to_page(x, y, x + w, y + h), checked, confidence, fill))
     return found
+
+
+def _solid_square(patch: np.ndarray) -> bool:
+    """Every row and column ≥ 60 % inked (ragged edge rows aside): a filled box, not a
+    bold letter with a gap in it."""
+    on = patch[1:-1, 1:-1] > 0
+    if on.size == 0:
+        return False
+    return bool(on.mean(axis=1).min() >= 0.6 and on.mean(axis=0).min() >= 0.6)
+
+
+def _pixel_overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over the smaller of two (x, y, w, h) boxes."""
+    ix = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    iy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    return ix * iy / min(a[2] * a[3], b[2] * b[3])
+
+
+def _side_thickness(patch: np.ndarray) -> int:
+    """Stroke width of the outline: ink rows at the top-middle of the box."""
+    h, w = patch.shape
+    col = patch[: h // 2, w // 2 - 1 : w // 2 + 2].max(axis=1) > 0
+    n = 0
+    for on in col:
+        if not on:
+            break
+        n += 1
+    return max(1, min(n, round(0.2 * min(w, h))))
+
+
+def _closed_square(patch: np.ndarray) -> bool:
+    """All four sides drawn as straight lines, with square corners.
+
+    A side counts when some band of two rows (or columns) in its outer fifth is ≥ 80 %
+    inked: two tolerate a 3° skew, and a round or bold letter has no such straight line. The middle may be inked: a box filled in as its mark fuses with its outline.
+    """
+    import numpy as np
+
+    h, w = patch.shape
+    t = max(2, round(0.2 * min(w, h)))
+    on = patch > 0
+    rows = on.mean(axis=1)
+    cols = on.mean(axis=0)
+    band_rows = np.maximum(on[:-1], on[1:]).mean(axis=1)
+    band_cols = np.maximum(on[:, :-1], on[:, 1:]).mean(axis=0)
+    if len(band_rows) < 2 or len(band_cols) < 2:
+        return False
+    sides = (
+        max(band_rows[:t].max(), rows[:t].max()),
+        max(band_rows[-t:].max(), rows[-t:].max()),
+        max(band_cols[:t].max(), cols[:t].max()),
+        max(band_cols[-t:].max(), cols[-t:].max()),
+    )
+    if min(sides) < 0.8:
+        return False
+    c = max(2, round(0.15 * min(w, h)))
+    return bool(on[:c, :c].any() and on[:c, -c:].any() and on[-c:, :c].any() and on[-c:, -c:].any())
 
 
 def _pixel_overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
