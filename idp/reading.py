@@ -36,6 +36,10 @@ TEXT_PAGE_IMAGE_DPI = 144.0
 rules on it, not letters): ~7 ms a page."""
 
 
+STAMP_WORDS = 20
+"""A page with fewer text-layer words than this over a page-sized image is OCR'd."""
+
+
 @dataclass
 class PageReading:
     """One page's outcome: the page, its image, and seconds spent per step."""
@@ -142,11 +146,14 @@ def _failed_page(index: int, doc: IngestedDocument, error: IdpError) -> PageRead
 def _read_pdf_text_page(
     doc: IngestedDocument, index: int, settings: Settings
 ) -> PageReading | None:
-    """The page from its text layer, or None when it has no characters (a scan)."""
+    """The page from its text layer, or None when it is a scan: no characters, or a few
+    words (a stamp, a page number) on an image that covers most of the page."""
     assert doc.pdf is not None
     started = time.perf_counter()
     words = doc.text_layer.words(index)
     if not words:
+        return None
+    if len(words) < STAMP_WORDS and doc.pdf.image_coverage(index) >= 0.5:
         return None
     width, height = doc.pdf.page_size(index)
     read_s = time.perf_counter() - started

@@ -68,6 +68,25 @@ class PdfiumDocument:
                 page.close()
         return array.reshape(array.shape[0], array.shape[1])
 
+    def image_coverage(self, index: int) -> float:
+        """Share of page ``index`` covered by its largest image (0 when it has none)."""
+        import pypdfium2.raw as pdfium_c
+
+        with PDFIUM_LOCK:
+            page = self._pdf[index]
+            try:
+                width, height = page.get_size()
+                best = 0.0
+                for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=4):
+                    left, bottom, right, top = obj.get_bounds()
+                    w = min(right, width) - max(left, 0.0)
+                    h = min(top, height) - max(bottom, 0.0)
+                    if w > 0 and h > 0:
+                        best = max(best, w * h / (width * height))
+            finally:
+                page.close()
+        return min(best, 1.0)
+
     def scan_image(
         self, index: int, dpi: float, max_pixels: int | None = None
     ) -> tuple[np.ndarray, float]:

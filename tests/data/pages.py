@@ -135,19 +135,28 @@ def text_pdf(pages: list[list[str]], encrypt: str | None = None) -> bytes:
     return buf.getvalue()
 
 
-def pdf_with_pages(items: list[list[str] | Image.Image], dpi: int = 300) -> bytes:
-    """A PDF mixing text-layer pages (lists of lines) and image-only pages (images)."""
+def pdf_with_pages(
+    items: list[list[str] | Image.Image | tuple[Image.Image, str]], dpi: int = 300
+) -> bytes:
+    """A PDF mixing text-layer pages (lists of lines), image-only pages (images) and
+    scans with a stamp in the text layer ((image, stamp) pairs)."""
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4_POINTS)
     for item in items:
+        stamp = None
+        if isinstance(item, tuple):
+            item, stamp = item
         if isinstance(item, Image.Image):
             w_pt = item.width / dpi * 72
             h_pt = item.height / dpi * 72
             c.setPageSize((w_pt, h_pt))
             c.drawImage(ImageReader(item), 0, 0, width=w_pt, height=h_pt)
+            if stamp:
+                c.setFont("Helvetica-Bold", 14)
+                c.drawString(w_pt - 250, h_pt - 40, stamp)
         else:
             c.setPageSize(A4_POINTS)
             c.setFont("Helvetica", 11)

@@ -131,20 +131,29 @@ def test_multipage_tiff_turned_every_way():
 @pytest.mark.ocr
 def test_mixed_pdf_reads_text_pages_and_ocrs_the_scan():
     scan = text_page(shuffled_lines(9), dpi=300)
+    stamped = text_page(TEXT_LINES[5:8], dpi=300)
     data = pdf_with_pages(
-        [TEXT_LINES, degrade(scan.image, rotate=180, skew=-2.0, noise=15), TEXT_LINES[:3]]
+        [
+            TEXT_LINES,
+            degrade(scan.image, rotate=180, skew=-2.0, noise=15),
+            TEXT_LINES[:3],
+            (stamped.image, "RECEIVED 12 JAN 2024"),
+        ]
     )
     pages, images, result = read(data, "mixed.pdf")
     assert [p.source for p in pages] == [
         PageSource.TEXT_LAYER,
         PageSource.OCR,
         PageSource.TEXT_LAYER,
+        PageSource.OCR,  # a stamp in the text layer does not hide the scan under it
     ]
     assert texts(pages[2]) == " ".join(TEXT_LINES[:3]).split()
     assert pages[1].rotation == 180
     assert pages[1].dpi == 300
     assert word_recall(scan.words, texts(pages[1])) >= 0.9
-    assert sorted(images) == [1, 2, 3]
+    stamp = ["RECEIVED", "12", "JAN", "2024"]
+    assert word_recall(stamped.words + stamp, texts(pages[3])) >= 0.9
+    assert sorted(images) == [1, 2, 3, 4]
     assert result.errors == []
 
 
