@@ -232,3 +232,71 @@ def test_welsh_sign_in_page_is_accessible(tmp_path: Path, browser_context_factor
         sign_in_by_keyboard(page, svc, "uploader", lang="cy")
         assert page.locator("h1").inner_text() == "Llwytho dogfennau i fyny"
         assert_no_axe_violations(page, "upload page (cy)")
+
+
+def _seed_needs_review(svc: LiveService, doc_id: str, filename: str, minutes_ago: int) -> None:
+    """A finished needs_review document as the service leaves one (row, record, page)."""
+    import io
+    from datetime import timedelta
+
+    from PIL import Image, ImageDraw
+
+    from idp.db import get_session_factory
+    from idp.db.models import Document, utcnow
+    from idp.settings import Settings
+    from idp.storage import get_storage, page_image_key, record_key
+
+    settings = Settings(data_dir=svc.data_dir)
+    with get_session_factory(settings).begin() as s:
+        s.add(Document(id=doc_id, batch_id=doc_id, filename=filename, sha256="0" * 64,
+                       schema_name="application", status="needs_review", pages=1,
+                       created_at=utcnow() - timedelta(minutes=minutes_ago)))
+    image = Image.new("RGB", (850, 1100), "white")
+    ImageDraw.Draw(image).text((80, 100), "Household size:   7", fill="black")
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    storage = get_storage(settings)
+    storage.put(page_image_key(doc_id, 1), buf.getvalue(), "image/png")
+    record = {
+        "id": doc_id, "schema": "application", "schema_version": "1",
+        "status": "needs_review", "source": {"filename": filename, "pages": 1},
+        "fields": {"household_size": {"value": None, "text": "7?", "confidence": 0.3,
+                                      "page": 1, "bbox": [0.2, 0.08, 0.3, 0.11],
+                                      "valid": False, "errors": ["not a whole number"]}},
+        "key_values": [], "errors": [], "timings": {},
+    }
+    storage.put(record_key(doc_id), json.dumps(record).encode(), "application/json")
+
+
+def test_next_and_reject_by_keyboard(tmp_path: Path, browser_context_factory: Any) -> None:
+    with live_service(tmp_path, workers=0) as svc:
+        _seed_needs_review(svc, "doc-older", "older.pdf", minutes_ago=10)
+        _seed_needs_review(svc, "doc-newer", "newer.pdf", minutes_ago=1)
+        page = browser_context_factory("reject").new_page()
+        sign_in_by_keyboard(page, svc, "reviewer")
+        page.wait_for_selector("#doc-name:has-text('older.pdf')")  # oldest first
+        page.keyboard.press("Alt+Shift+KeyN")  # pass it over
+        page.wait_for_selector("#doc-name:has-text('newer.pdf')")
+        # From the field, Tab reaches Save, Approve, then Reject.
+        assert page.evaluate("document.activeElement.id") == "f-household_size"
+        for _ in range(3):
+            page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "reject"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "reject-reason"
+        assert page.get_attribute("#reject", "aria-expanded") == "true"
+        assert_no_axe_violations(page, "reviewer page (rejecting)")
+        page.keyboard.type("Page is illegible")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#status:has-text('Rejected')")
+        assert page.evaluate("document.activeElement.id") == "next"
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#empty:not([hidden])")
+        with svc.client("admin") as c:
+            assert c.get("/v1/documents/doc-newer").json()["status"] == "failed"
+            record = c.get("/v1/documents/doc-newer/record").json()
+            assert record["errors"][-1] == "review: rejected: Page is illegible"
+            queue = c.get("/v1/review/queue").json()["items"]
+            # The passed-over document is back in the queue for anyone to take.
+            assert [(i["document_id"], i["claimed_by"]) for i in queue] == [("doc-older", None)]
