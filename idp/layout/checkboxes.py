@@ -146,7 +146,8 @@ def find_image_checkboxes(img: PageImage) -> list[FoundBox]:
         # strips, and a letter pair ("E", "=") lacks at least one side.
         if not _closed_square(patch):
             continue
-        if cv2.countNonZero(patch) > 0.9 * w * h and not _solid_square(closed[y : y + h, x : x + w]):
+        dense = cv2.countNonZero(patch) > 0.9 * w * h
+        if dense and not _solid_square(closed[y : y + h, x : x + w]):
             continue  # a heavy letter ("e" in a bold title), not a filled-in box
         seen.append((x, y, w, h))
         thickness = _side_thickness(patch)
@@ -192,7 +193,8 @@ def _closed_square(patch: np.ndarray) -> bool:
     """All four sides drawn as straight lines, with square corners.
 
     A side counts when some band of two rows (or columns) in its outer fifth is ≥ 80 %
-    inked: two tolerate a 3° skew, and a round or bold letter has no such straight line. The middle may be inked: a box filled in as its mark fuses with its outline.
+    inked: two tolerate a 3° skew, and a round or bold letter has no such straight line.
+    The middle may be inked: a box filled in as its mark fuses with its outline.
     """
     import numpy as np
 
@@ -213,48 +215,6 @@ def _closed_square(patch: np.ndarray) -> bool:
     )
     if min(sides) < 0.8:
         return False
-    c = max(2, round(0.15 * min(w, h)))
-    return bool(on[:c, :c].any() and on[:c, -c:].any() and on[-c:, :c].any() and on[-c:, -c:].any())
-
-
-def _pixel_overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    """Intersection over the smaller of two (x, y, w, h) boxes."""
-    ix = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    iy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if ix <= 0 or iy <= 0:
-        return 0.0
-    return ix * iy / min(a[2] * a[3], b[2] * b[3])
-
-
-def _side_thickness(patch: np.ndarray) -> int:
-    """Stroke width of the outline: ink rows at the top-middle of the box."""
-    h, w = patch.shape
-    col = patch[: h // 2, w // 2 - 1 : w // 2 + 2].max(axis=1) > 0
-    n = 0
-    for on in col:
-        if not on:
-            break
-        n += 1
-    return max(1, min(n, round(0.2 * min(w, h))))
-
-
-def _closed_square(patch: np.ndarray) -> bool:
-    """All four sides drawn (≥ 85 % covered).
-
-    The middle may be inked: a box filled in as its mark fuses with its outline.
-    """
-    h, w = patch.shape
-    t = max(2, round(0.2 * min(w, h)))
-    on = patch > 0
-    sides = (
-        on[:t, :].any(axis=0).mean(),
-        on[-t:, :].any(axis=0).mean(),
-        on[:, :t].any(axis=1).mean(),
-        on[:, -t:].any(axis=1).mean(),
-    )
-    if min(sides) < 0.85:
-        return False
-    # Square corners: a bold "o" or "e" covers its sides' strips but not its corners.
     c = max(2, round(0.15 * min(w, h)))
     return bool(on[:c, :c].any() and on[:c, -c:].any() and on[-c:, :c].any() and on[-c:, -c:].any())
 
