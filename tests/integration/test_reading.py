@@ -260,3 +260,14 @@ def test_text_layer_boxes_land_on_the_rendered_words_of_a_rotated_page(rotation)
         x0, y0, x1, y1 = (round(v * scale) for v in word.bbox)
         ink = (image[y0 : y1 + 1, x0 : x1 + 1] < 128).mean()
         assert ink > 0.1, (word.text, word.bbox)
+
+
+@pytest.mark.ocr
+def test_blank_scan_gives_a_page_without_words_and_no_error():
+    from PIL import Image
+
+    blank = degrade(Image.new("L", (1654, 2339), 255), noise=8)  # A4 at 200 dpi, grey noise
+    pages, images, result = read(image_bytes(blank, dpi=200), "blank.png")
+    assert pages[0].words == []
+    assert pages[0].errors == [] and result.errors == []
+    assert images[1].shape == (2339, 1654)
