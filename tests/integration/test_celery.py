@@ -176,3 +176,28 @@ def test_hard_time_limit_kills_a_stuck_document_and_it_fails(
         assert doc is not None and doc.status == "failed"
         assert doc.errors, "a failed document says why"
     assert workers[0].proc.poll() is None  # the worker itself survives
+
+
+def test_api_at_scale_with_celery_workers(
+    scale: Settings, workers: list[Worker], tmp_path: Path
+) -> None:
+    """Upload over HTTP to the service in scale mode (PostgreSQL, S3, Celery on Redis);
+    two real workers process; the record comes back through the API."""
+    from tests.api.conftest import ServiceEnv
+    from tests.data.pages import text_pdf
+
+    env = ServiceEnv(scale)
+    try:
+        workers.append(Worker(scale, tmp_path / "w1.log"))
+        workers.append(Worker(scale, tmp_path / "w2.log"))
+        r = env.upload([(f"f{i}.pdf", text_pdf([TEXT_LINES[i:i + 4]])) for i in range(4)])
+        assert r.status_code == 202
+        ids = [d["id"] for d in r.json()["documents"]]
+        for doc_id in ids:
+            assert env.wait(doc_id, timeout=120)["status"] == "accepted"
+            rec = env.client.get(f"/v1/documents/{doc_id}/record", headers=env.auth("admin"))
+            assert rec.json()["id"] == doc_id
+        for doc_id in ids:
+            assert _job(scale, doc_id).runs_completed == 1
+    finally:
+        env.close()
