@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from idp.api.docs import install_docs
 from idp.api.limits import BodyLimitMiddleware
 from idp.api.problems import install_problem_handlers
 from idp.settings import Settings, get_settings
@@ -56,12 +57,13 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         summary="Intelligent document processing: scans and PDFs to validated records.",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs from packaged files
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
     app.state.runtime = None
     install_problem_handlers(app)
+    install_docs(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
     for name in API_ROUTERS:
         module = importlib.import_module(name)

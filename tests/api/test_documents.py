@@ -157,7 +157,9 @@ def test_health_readiness_and_openapi(api: ServiceEnv) -> None:
     assert spec["openapi"].startswith("3.1")
     for path in ("/v1/documents", "/v1/documents/{doc_id}/record", "/v1/schemas/{name}"):
         assert path in spec["paths"]
-    assert api.client.get("/docs").status_code == 200
+    docs = api.client.get("/docs")
+    assert docs.status_code == 200 and "cdn" not in docs.text.lower()
+    assert api.client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
 
 
 def test_schemas_are_served_as_json_schema(api: ServiceEnv) -> None:
