@@ -57,7 +57,9 @@ def spoil(img: np.ndarray, rng: random.Random, skew: float) -> tuple[np.ndarray,
     out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.choice([50, 70, 90])])
     assert ok
-    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE), m
+    decoded = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    assert decoded is not None
+    return np.asarray(decoded), np.asarray(m)
 
 
 def moved(
@@ -74,11 +76,11 @@ def moved(
 
 def _grid(rng: random.Random) -> tuple[np.ndarray, list[tuple[float, float, float, bool]]]:
     img = blank_image()
-    truth = []
+    truth: list[tuple[float, float, float, bool]] = []
     for row in range(8):
         for col in range(5):
             side = rng.uniform(8, 14)
-            x, y = 80 + col * 95, 120 + row * 70
+            x, y = 80.0 + col * 95, 120.0 + row * 70
             mark = rng.choice(MARKS)
             draw_box(img, x, y, side, mark, rng)
             truth.append((x, y, side, mark != "empty"))

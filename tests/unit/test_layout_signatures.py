@@ -1,0 +1,84 @@
+"""Signature lines: a rule by a signature label, signed when unexplained ink sits on it."""
+
+from __future__ import annotations
+
+import random
+
+import cv2
+import numpy as np
+
+from idp.datamodel import Word
+from idp.layout import analyse_page
+from idp.layout.signatures import is_signature_label
+from tests.unit.test_layout_lines import blank_image, make_page, place, px
+
+
+def scribble(img: np.ndarray, x0: float, x1: float, baseline: float, seed: int) -> None:
+    rng = random.Random(seed)
+    pts = [(px(x0 + 5), px(baseline - 8))]
+    x = x0 + 5
+    while x < x1 - 20:
+        x += rng.uniform(8, 20)
+        pts.append((px(x), px(baseline - rng.uniform(2, 20))))
+    cv2.polylines(img, [np.array(pts)], False, 40, 2)
+
+
+def _page(signed: bool, label: str = "Signature of applicant:"):
+    img = blank_image()
+    words = place(label, 50, 500)
+    start = words[-1].bbox[2] + 10
+    cv2.line(img, (px(start), px(511)), (px(start + 200), px(511)), 0, 1)
+    if signed:
+        scribble(img, start, start + 200, 510, seed=3)
+    return make_page(words), img
+
+
+def test_signed_line() -> None:
+    page, img = _page(signed=True)
+    analyse_page(page, img)
+    assert len(page.signatures) == 1
+    mark = page.signatures[0]
+    assert mark.signed and mark.confidence >= 0.8
+    assert mark.label == "Signature of applicant"
+    # A handwritten mark is not text: no key-value pair is invented for it.
+    assert page.key_values == []
+
+
+def test_unsigned_line() -> None:
+    page, img = _page(signed=False)
+    analyse_page(page, img)
+    assert [(m.signed, m.label) for m in page.signatures] == [(False, "Signature of applicant")]
+
+
+def test_welsh_label_under_the_line() -> None:
+    img = blank_image()
+    cv2.line(img, (px(50), px(500)), (px(250), px(500)), 0, 1)
+    scribble(img, 50, 250, 498, seed=4)
+    page = make_page(place("Llofnod", 52, 503))
+    analyse_page(page, img)
+    assert [(m.signed, m.label) for m in page.signatures] == [(True, "Llofnod")]
+
+
+def test_typed_name_on_the_line_is_a_pair() -> None:
+    img = blank_image()
+    cv2.line(img, (px(100), px(511)), (px(300), px(511)), 0, 1)
+    words = place("Signed:", 50, 500) + place("Jane Smith", 110, 499)
+    page = make_page(words)
+    analyse_page(page, img)
+    assert [m.signed for m in page.signatures] == [True]
+    assert {kv.key: kv.value for kv in page.key_values} == {"Signed": "Jane Smith"}
+
+
+def test_underscores_in_a_text_layer_are_a_signature_line() -> None:
+    words = place("Signature:", 50, 500) + [Word(text="_" * 20, bbox=(110, 500, 250, 511))]
+    page = make_page(words)
+    analyse_page(page, None)
+    assert [(m.signed, m.label) for m in page.signatures] == [(False, "Signature")]
+    assert page.key_values == []
+
+
+def test_date_signed_is_not_a_signature_label() -> None:
+    assert is_signature_label("Signature")
+    assert is_signature_label("Llofnod yr ymgeisydd")
+    assert not is_signature_label("Date signed")
+    assert not is_signature_label("Name of signatory")
