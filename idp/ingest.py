@@ -75,7 +75,6 @@ def describe_unsupported(data: bytes) -> str:
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office file (DOC/XLS/PPT)"),
         (b"GIF87a", "a GIF image"),
         (b"GIF89a", "a GIF image"),
-        (b"BM", "a BMP image"),
         (b"MZ", "a Windows program"),
         (b"\x7fELF", "a Linux program"),
         (b"\x1f\x8b", "a gzip archive"),
@@ -88,6 +87,8 @@ def describe_unsupported(data: bytes) -> str:
     for magic, name in signatures:
         if head.startswith(magic):
             return name
+    if head[:2] == b"BM" and head[6:10] == b"\x00\x00\x00\x00":  # reserved fields are 0
+        return "a BMP image"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "a WebP image"
     if head[4:8] == b"ftyp":

@@ -92,6 +92,8 @@ def test_multipage_tiff_pages_and_dpi(small_page):
         (b"PK\x03\x04" + b"\x00" * 30 + b"xl/workbook.xml", "an Excel workbook (XLSX)"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 50, "an old Microsoft Office file"),
         (b"GIF89a" + b"\x00" * 20, "a GIF image"),
+        (b"BM\x36\x00\x00\x00\x00\x00\x00\x00\x36\x00", "a BMP image"),
+        (b"BMW service invoice", "plain text"),
         (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "a WebP image"),
         (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 8, "a HEIC/AVIF image"),
         (b"\x7fELF\x02\x01\x01" + b"\x00" * 9, "a Linux program"),
