@@ -29,7 +29,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -121,7 +121,7 @@ def build_corpus(split: str, n_text: int, n_scan: int, seed: int = 2026) -> list
     from tests.synthetic.spec import DEV_LAYOUTS, TEST_LAYOUTS, generate_forms
 
     layouts = DEV_LAYOUTS if split == "dev" else TEST_LAYOUTS
-    phrasings = "test" if split == "test" else "hint"
+    phrasings: Literal["hint", "test"] = "test" if split == "test" else "hint"
     forms = generate_forms(n_text + n_scan, seed=f"{seed}-{split}", layouts=layouts,
                            phrasings=phrasings)
     if split == "dev":

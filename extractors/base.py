@@ -7,7 +7,8 @@ per field, keeping the rest as alternatives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from idp.datamodel import Page
@@ -44,9 +45,9 @@ class Candidate:
     """Identity of the evidence on the page: one piece of evidence can win only one field."""
     label_id: str | None = None
     """Identity of the label on the page: one label can name only one field."""
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = dataclass_field(default_factory=list)
     """Problems the extractor itself saw (two boxes ticked, say)."""
-    features: dict[str, float] = field(default_factory=dict)
+    features: dict[str, float] = dataclass_field(default_factory=dict)
     """Other evidence for the confidence model (``value_is_label``, ``margin``…)."""
 
 
@@ -58,9 +59,9 @@ class ExtractionContext:
     """The document type being extracted."""
     labels: LabelMatcher
     """Scores a label against the schema's fields (hints, learned hints, semantics)."""
-    pages: list[Page] = field(default_factory=list)
+    pages: list[Page] = dataclass_field(default_factory=list)
     """All pages of the document, for extractors that look across pages."""
-    _pairs: dict[int, list[LabelValuePair]] = field(default_factory=dict, repr=False)
+    _pairs: dict[int, list[LabelValuePair]] = dataclass_field(default_factory=dict, repr=False)
 
     def pairs(self, page: Page) -> list[LabelValuePair]:
         """The page's label–value pairs, found once and shared by the extractors."""

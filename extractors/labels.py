@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # A cosine at or below FLOOR says nothing; at or above CEIL it is as good as a listed hint.
 SEMANTIC_FLOOR = 0.35
 SEMANTIC_CEIL = 0.85
-FUZZY_FLOOR = 0.85
+FUZZY_FLOOR = 0.8
 
 _NOISE = re.compile(r"\((?:optional|required|if any|if applicable|dd/mm/yyyy)\)|[*:?#]")
 
@@ -81,7 +81,7 @@ class LabelMatcher:
         self._semantic_targets: tuple[list[str], list[str]] | None = None
 
     def lexical(self, label: str, fields: list[str] | None = None) -> dict[str, float]:
-        """Field → 0–1 score from exact or fuzzy agreement with a hint (below 0.85 left out)."""
+        """Field → 0–1 score from exact or fuzzy agreement with a hint (below 0.8 left out)."""
         parts = label_parts(label)
         scores: dict[str, float] = {}
         for name in fields if fields is not None else self.text_fields:

@@ -125,7 +125,9 @@ def normalise_date(text: str, today: date | None = None) -> Normalised:
 NI_BAD_FIRST = set("DFIQUV")
 NI_BAD_SECOND = set("DFIQUVO")
 NI_BAD_PREFIXES = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
-_TO_DIGIT = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
+_TO_DIGIT = str.maketrans(
+    {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8", "G": "6", "Z": "2"}
+)
 _TO_LETTER = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B"})
 
 
@@ -133,7 +135,8 @@ def normalise_ni_number(text: str) -> Normalised:
     """``AB123456C``: two prefix letters, six digits, suffix A–D; valid prefixes only."""
     raw = re.sub(r"[\s\-.]", "", clean_text(text)).upper()
     if len(raw) == 9:
-        # Repair the usual OCR confusions by position: letters where letters go, digits where digits go.
+        # Repair the usual OCR confusions by position: letters where letters go, digits
+        # where digits go.
         raw = raw[:2].translate(_TO_LETTER) + raw[2:8].translate(_TO_DIGIT) + raw[8]
     if not re.fullmatch(r"[A-Z]{2}\d{6}[A-Z]", raw):
         return _fail(f"{clean_text(text)!r} is not a National Insurance number (like AB123456C)")
@@ -252,7 +255,7 @@ def normalise_name(text: str) -> Normalised:
 def normalise_address(text: str) -> Normalised:
     """Street and town as one line, comma separated, without a trailing postcode."""
     raw = clean_text(text.replace("\n", ", "))
-    raw = re.sub(r"\s*,\s*", ", ", raw).strip(", ")
+    raw = re.sub(r"(\s*,\s*)+", ", ", raw).strip(", ")
     raw = re.sub(r",?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$", "", raw).strip(", ")
     if len(raw) < 5 or not any(ch.isalpha() for ch in raw):
         return Normalised(raw or None, [f"{raw!r} is too short for an address"])

@@ -309,7 +309,8 @@ def parse_schema_file(path: Path) -> DocumentSchema:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SchemaError(f"schema file {path.name}: not valid {path.suffix[1:]}: {detail}") from None
+        kind = path.suffix[1:]
+        raise SchemaError(f"schema file {path.name}: not valid {kind}: {detail}") from None
     if not isinstance(data, dict):
         raise SchemaError(f"schema file {path.name}: the top level must be a mapping")
     try:

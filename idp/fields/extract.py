@@ -69,7 +69,8 @@ def collect_candidates(
                 found = extractor.extract(page, context)
             except Exception as exc:  # one extractor failing must not lose the others' work
                 log.exception("extractor %s failed on page %s", extractor.name, page.number)
-                result.add_error("extract", f"extractor {extractor.name} failed: {exc}", page.number)
+                message = f"extractor {extractor.name} failed: {exc}"
+                result.add_error("extract", message, page.number)
                 continue
             candidates += [c for c in found if c.field in schema.fields]
     return candidates

@@ -46,7 +46,9 @@ def cross_field_errors(
     return out
 
 
-def validate_fields(result: ProcessingResult, settings: Settings, today: date | None = None) -> None:
+def validate_fields(
+    result: ProcessingResult, settings: Settings, today: date | None = None
+) -> None:
     """The validate stage: set each field's ``valid`` and readable ``errors``."""
     if not result.schema_name:
         return
