@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -48,7 +47,7 @@ class ServiceEnv:
         as_: str = "uploader",
         schema: str | None = None,
         headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
+    ) -> Any:
         data = {"schema": schema} if schema else None
         return self.client.post(
             "/v1/documents",
