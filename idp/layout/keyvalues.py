@@ -214,8 +214,8 @@ def _signatures(ctx: KvContext) -> None:
     for sig in ctx.signatures:
         ctx.used.add(sig.label_segment)
         for s in ctx.segments:
-            if sig.typed_bbox and _centre_in(s.bbox, sig.mark.bbox):
-                ctx.used.add(s.index)
+            if _centre_in(s.bbox, sig.mark.bbox):
+                ctx.used.add(s.index)  # typed name, or a scribble read as "—"
         if sig.typed:
             label = ctx.segments[sig.label_segment]
             ids = [i for i in label.word_ids if not ctx.words[i].text.startswith("__")]
@@ -357,10 +357,15 @@ def _ruled_between(ctx: KvContext, upper: BBox, lower: BBox) -> bool:
 
 # -- 6. gaps on one row -----------------------------------------------------------------------
 def _label_like(ctx: KvContext, s: Segment) -> bool:
+    """Short, starts with a letter, few digits, not a sentence, not a full-width line."""
     text = ctx.text(s.word_ids)
     if not text or len(s.word_ids) > 8 or text.endswith(NOT_A_LABEL_END):
         return False
-    return text[0].isalpha() and text[0].isupper() and sum(c.isdigit() for c in text) <= 2
+    if s.bbox[2] - s.bbox[0] > 0.45 * ctx.page.width:
+        return False
+    # OCR may lower-case a capital ("income per month"); a text layer keeps the case.
+    first_ok = text[0].isupper() or (ctx.page.source == PageSource.OCR and text[0].isalpha())
+    return first_ok and sum(c.isdigit() for c in text) <= 2
 
 
 def _inner_split(ctx: KvContext, s: Segment) -> int | None:
@@ -391,7 +396,12 @@ def _inner_split(ctx: KvContext, s: Segment) -> int | None:
 
 def _gap_pairs(ctx: KvContext) -> None:
     for row in ctx.rows:
-        free = [s for s in row.segments if s.index not in ctx.used]
+        # Segments with no letter or digit (a scribble read as "—") are not labels or values.
+        free = [
+            s
+            for s in row.segments
+            if s.index not in ctx.used and any(c.isalnum() for c in ctx.text(s.word_ids))
+        ]
         units: list[tuple[list[int], Segment]] = []
         for s in free:
             k = _inner_split(ctx, s)
@@ -414,13 +424,18 @@ def _label_like_ids(ctx: KvContext, ids: list[int]) -> bool:
     return _label_like(ctx, Segment(ids, box, ctx.text(ids), 1.0, -1))
 
 
+def _size(ctx: KvContext, s: Segment) -> float:
+    """Median word height: one odd OCR box ("of" 40 px tall) does not make a heading."""
+    return statistics.median(ctx.words[i].bbox[3] - ctx.words[i].bbox[1] for i in s.word_ids)
+
+
 # -- 7. stacked -------------------------------------------------------------------------------
 def _stacked_pairs(ctx: KvContext) -> None:
     for s in ctx.segments:
         if s.index in ctx.used or not _label_like(ctx, s):
             continue
         below = _below(ctx, s, strict=True)
-        if below is None or below.height < 0.95 * s.height:
+        if below is None or _size(ctx, below) < 0.95 * _size(ctx, s):
             continue  # a heading over its first label is taller than what follows
         if ctx.emit(s.word_ids, below.word_ids, "below", 0.6):
             ctx.used.update((s.index, below.index))
