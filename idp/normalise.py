@@ -148,6 +148,8 @@ def normalise_ni_number(text: str) -> Normalised:
     return Normalised(raw, errors)
 
 
+INWARD_NEVER = "CIKMOV"
+"""Letters a postcode's inward code never ends with."""
 _POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$")
 
 
@@ -161,7 +163,11 @@ def normalise_postcode(text: str) -> Normalised:
     m = _POSTCODE.match(raw)
     if not m:
         return _fail(f"{clean_text(text)!r} is not a UK postcode (like SY23 1AB)")
-    return Normalised(f"{m[1]} {m[2]}")
+    canonical = f"{m[1]} {m[2]}"
+    if set(m[2][1:]) & set(INWARD_NEVER):
+        problem = f"{canonical}: a postcode's last two letters are never {INWARD_NEVER}"
+        return Normalised(canonical, [problem])
+    return Normalised(canonical)
 
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
@@ -186,6 +192,8 @@ def normalise_phone(text: str) -> Normalised:
         digits = "0" + digits[4:]
     elif digits.startswith("44") and len(digits) == 12:
         digits = "0" + digits[2:]
+    elif digits.startswith("444") and len(digits) == 13:
+        digits = "0" + digits[3:]  # "+44" with the plus read as a 4
     if not re.fullmatch(r"\d+", digits):
         return _fail(f"{raw!r} is not a phone number")
     if not digits.startswith("0") or not 10 <= len(digits) <= 11:
