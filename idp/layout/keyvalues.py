@@ -286,11 +286,18 @@ def _colon_pairs(ctx: KvContext) -> None:
         if cuts:
             bounds = cuts + [len(ids)]
             start = 0
+            ctx.used.add(s.index)
             for c, nxt in zip(cuts, bounds[1:], strict=True):
                 end = nxt if nxt == len(ids) else _key_start(ctx, ids, c + 1, nxt)
-                ctx.emit(ids[start : c + 1], ids[c + 1 : end], "right", 0.95)
+                value = ids[c + 1 : end]
+                if end == len(ids) and value:
+                    more = _continuation(ctx, s, ctx.words[value[0]].bbox[0])
+                    value = value + [i for m in more for i in m.word_ids]
+                    if ctx.emit(ids[start : c + 1], value, "right", 0.95):
+                        ctx.used.update(m.index for m in more)
+                else:
+                    ctx.emit(ids[start : c + 1], value, "right", 0.95)
                 start = end
-            ctx.used.add(s.index)
     for s in ctx.segments:
         if s.index in ctx.used or not _ends_label(ctx, s):
             continue
@@ -298,8 +305,37 @@ def _colon_pairs(ctx: KvContext) -> None:
         if partner is None:
             continue
         rel = "right" if partner.row == s.row else "below"
-        if ctx.emit(s.word_ids, partner.word_ids, rel, 0.95 if rel == "right" else 0.85):
+        more = _continuation(ctx, partner, partner.bbox[0]) if rel == "right" else []
+        value = partner.word_ids + [i for m in more for i in m.word_ids]
+        if ctx.emit(s.word_ids, value, rel, 0.95 if rel == "right" else 0.85):
             ctx.used.update((s.index, partner.index))
+            ctx.used.update(m.index for m in more)
+
+
+def _continuation(ctx: KvContext, first: Segment, value_x0: float) -> list[Segment]:
+    """Lines that carry a value on under itself: left-aligned with it, closely spaced,
+    nothing in the label column beside them, no ruling between, not a label."""
+    out: list[Segment] = []
+    last = first
+    for r in range(first.row + 1, len(ctx.rows)):
+        row = ctx.rows[r]
+        if row.bbox[1] - last.bbox[3] > 0.8 * max(ctx.h, row.height):
+            break
+        free = [o for o in row.segments if abs(o.bbox[0] - value_x0) <= 1.5 * ctx.h]
+        if not free:
+            break
+        c = free[0]
+        if (
+            c.index in ctx.used
+            or ctx.cell_of[c.index] != ctx.cell_of[first.index]
+            or any(o.bbox[2] <= c.bbox[0] + 1 for o in row.segments)
+            or any(ctx.words[i].text.endswith(":") for i in c.word_ids)
+            or _ruled_between(ctx, last.bbox, c.bbox)
+        ):
+            break
+        out.append(c)
+        last = c
+    return out
 
 
 def _key_start(ctx: KvContext, ids: list[int], lo: int, colon: int) -> int:
