@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MODEL_SIDE = 1024
+"""Longest side, in pixels, of the page image given to the region model."""
+
 __all__ = ["analyse_page"]
 
 
@@ -130,10 +133,16 @@ def _form_grid(table: Table, rows: list[Row], words: list[Word]) -> bool:
 def _model_regions(img: PageImage) -> lp.Layout | None:
     """Regions from the layout model in page units, or ``None`` if the model fails."""
     try:
+        import cv2
+
         from idp.engines.layout_model import get_layout_model
 
-        layout = get_layout_model().detect(img.gray)
-        return layout.scale(1.0 / img.scale)
+        # The model works at ~800 px; handing it a 1024 px page instead of a full scan
+        # saves ~100 ms of its own resizing and changes nothing it can see.
+        f = min(1.0, MODEL_SIDE / max(img.gray.shape))
+        small = cv2.resize(img.gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        layout = get_layout_model().detect(small)
+        return layout.scale(1.0 / (img.scale * f))
     except Exception:  # the model only names block types; geometry works without it
         log.warning("layout model failed; block types from geometry only", exc_info=True)
         return None
