@@ -58,12 +58,21 @@ def find_signatures(
     h_ref = heights[len(heights) // 2]
     found: list[FoundSignature] = []
     used_labels: set[int] = set()
-    for line in sorted(lines, key=lambda b: (b[1], b[0])):
-        label = _label_for(line, labels, h_ref, used_labels)
-        if label is None:
+    # Every (label, line) that could belong together, best first; each is used once.
+    options = sorted(
+        (d, k, n, band)
+        for k, label in enumerate(labels)
+        for n, line in enumerate(lines)
+        for d, band in [_relation(label, line, h_ref)]
+        if d is not None
+    )
+    used_lines: set[int] = set()
+    for _, k, n, band in options:
+        label = labels[k]
+        if label.index in used_labels or n in used_lines:
             continue
         used_labels.add(label.index)
-        band = (line[0], line[1] - 3.0 * h_ref, line[2], line[1])
+        used_lines.add(n)
         typed_ids = [
             i
             for i, w in enumerate(words)
@@ -102,26 +111,24 @@ def _label_part(seg: Segment, words: list[Word]) -> Segment:
     return Segment(ids, box, text, seg.confidence, seg.row, seg.index)
 
 
-def _label_for(
-    line: BBox, labels: list[Segment], h: float, used: set[int]
-) -> Segment | None:
-    """The label left of the line on its baseline, or just under its start."""
-    best, best_d = None, float("inf")
-    for s in labels:
-        if s.index in used:
-            continue
-        # Left of the line, text bottom near the line.
-        gap = line[0] - s.bbox[2]
-        if -h <= gap <= 4 * h and abs(s.bbox[3] - line[1]) <= 1.2 * h:
-            d = max(gap, 0)
-        # Under the line's left part.
-        elif 0 <= s.bbox[1] - line[3] <= 1.6 * h and line[0] - 2 * h <= s.bbox[0] <= line[2]:
-            d = s.bbox[1] - line[3] + h
-        else:
-            continue
-        if d < best_d:
-            best, best_d = s, d
-    return best
+def _relation(label: Segment, line: BBox, h: float) -> tuple[float | None, BBox]:
+    """How well ``label`` names ``line`` (lower is better, None: not at all), and the band
+    above the line where a signature would be.
+
+    The label may sit left of the line on its baseline, above its start (a signature box
+    or a stacked form, the mark between them) or, least likely, just under it.
+    """
+    above = (line[0], line[1] - 3.0 * h, line[2], line[1])
+    gap = line[0] - label.bbox[2]
+    if -h <= gap <= 4 * h and abs(label.bbox[3] - line[1]) <= 1.2 * h:
+        return max(gap, 0.0), above
+    rise = line[1] - label.bbox[3]
+    if 0.5 * h <= rise <= 4.5 * h and line[0] - 2 * h <= label.bbox[0] <= line[0] + 2 * h:
+        return rise + h, (line[0], label.bbox[3], line[2], line[1])
+    drop = label.bbox[1] - line[3]
+    if 0 <= drop <= 1.6 * h and line[0] - 2 * h <= label.bbox[0] <= line[2]:
+        return drop + 4 * h, above
+    return None, above
 
 
 def _inside(box: BBox, area: BBox) -> bool:
