@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 import os
+import resource
 import subprocess
-import tempfile
 import time
 
 import numpy as np
@@ -176,7 +176,11 @@ def test_a_failing_page_is_kept_and_the_document_goes_on():
 @pytest.mark.ocr
 @pytest.mark.slow
 def test_scan_reading_costs_at_most_a_third_more_than_bare_tesseract(tmp_path):
-    """The issue's target: a 300 dpi page read within 1.3× of ``tesseract page.png out``."""
+    """The issue's target: a 300 dpi page read within 1.3× of ``tesseract page.png out``.
+
+    Measured in CPU seconds (this process and its children), not wall time: the machine
+    is shared, and other jobs stretch wall time of either side at random.
+    """
     page = text_page(dpi=300)
     scan = degrade(page.image, skew=1.5, noise=10)
     png = tmp_path / "page.png"
@@ -184,27 +188,36 @@ def test_scan_reading_costs_at_most_a_third_more_than_bare_tesseract(tmp_path):
     data = png.read_bytes()
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
+    def cpu_seconds() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
     def bare() -> float:
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run(
-                ["tesseract", str(png), os.path.join(tmp, "out"), "-l", "eng+cym"],
-                check=True, capture_output=True, env=env,
-            )
-        return time.perf_counter() - started
+        started = cpu_seconds()
+        subprocess.run(
+            ["tesseract", str(png), str(tmp_path / "out"), "-l", "eng+cym"],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
+        return cpu_seconds() - started
 
     def ours() -> float:
-        started = time.perf_counter()
+        started = cpu_seconds()
         pages, _, _ = read(data, "page.png")
+        spent = cpu_seconds() - started
         assert word_recall(page.words, texts(pages[0])) >= 0.95
-        return time.perf_counter() - started
+        return spent
 
-    # interleaved, best of two each: the machine is shared, so the minimum is the measure
-    runs = [(bare(), ours()) for _ in range(2)]
+    ours()  # first call pays one-off imports (OpenCV, pytesseract)
+    runs = [(bare(), ours()) for _ in range(3)]
     tesseract_s = min(r[0] for r in runs)
     ours_s = min(r[1] for r in runs)
-    print(f"bare tesseract {tesseract_s:.2f} s, read_pages {ours_s:.2f} s, "
-          f"ratio {ours_s / tesseract_s:.2f}")
+    print(
+        f"bare tesseract {tesseract_s:.2f} s CPU, read_pages {ours_s:.2f} s CPU, "
+        f"ratio {ours_s / tesseract_s:.2f}"
+    )
     assert ours_s <= 1.3 * tesseract_s
 
 
