@@ -73,7 +73,9 @@ def analyse_page(page: Page, image: np.ndarray | None, use_model: bool | None = 
     ruled = find_ruled_tables(rulings, rows, words, ppu)
     tables = [t for t in ruled if not _form_grid(t, rows, words)]
     tables += find_unruled_tables(rows, words, [t.bbox for t in tables])
-    signatures = find_signatures(rows, segments, words, rulings.horizontal, img)
+    signatures = find_signatures(
+        rows, segments, words, rulings.horizontal, img, rulings.vertical
+    )
 
     regions = None
     if use_model is None:

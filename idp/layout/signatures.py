@@ -11,9 +11,7 @@ from idp.datamodel import BBox, SignatureMark, Word
 from idp.layout.lines import Row, Segment, union
 from idp.layout.rulings import PageImage
 
-LABEL = re.compile(
-    r"\b(signature|signed|sign here|signatory|llofnod|llofnodwyd)\b", re.IGNORECASE
-)
+LABEL = re.compile(r"\b(signature|signed|sign here|signatory|llofnod|llofnodwyd)\b", re.IGNORECASE)
 MIN_LINE_POINTS = 40.0
 INK_THRESHOLD = 0.008
 """Share of the band above the line that must be unexplained ink to count as signed."""
@@ -43,13 +41,25 @@ def find_signatures(
     words: list[Word],
     horizontal: list[BBox],
     img: PageImage | None,
+    vertical: list[BBox] | None = None,
 ) -> list[FoundSignature]:
     """Signature lines near a signature label, signed or not."""
     labels = [_label_part(s, words) for s in segments if is_signature_label(s.text)]
     if not labels:
         return []
     unit_pt = img.points_per_unit if img else 1.0
-    lines = [h for h in horizontal if (h[2] - h[0]) * unit_pt >= MIN_LINE_POINTS]
+    pad = 1.5 / unit_pt
+    # A signature line stands free; a rule that meets a vertical rule is a cell edge.
+    lines = [
+        h
+        for h in horizontal
+        if (h[2] - h[0]) * unit_pt >= MIN_LINE_POINTS
+        and not any(_meets(h, v, pad) for v in vertical or [])
+    ]
+    # Rules crossing a band (a cell's top edge) are printed, not written: not a mark.
+    rules = [
+        (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad) for b in horizontal + (vertical or [])
+    ]
     for w in words:
         if UNDERSCORES.match(w.text):
             x0, _, x1, y1 = w.bbox
@@ -83,7 +93,11 @@ def find_signatures(
             and not UNDERSCORES.match(w.text)
         ]
         typed = " ".join(words[i].text for i in typed_ids)
-        ink = _ink_share(img, band, [words[i].bbox for i in typed_ids] + [label.bbox])
+        # A rule crossing the band and beyond it (a cell edge) is printed; a stroke
+        # that stays inside the band may be the signature's own flat stretch.
+        crossing = [r for r in rules if r[0] < band[0] - 2 * pad or r[2] > band[2] + 2 * pad]
+        explained = [words[i].bbox for i in typed_ids] + [label.bbox] + crossing
+        ink = _ink_share(img, band, explained)
         if img is None:
             signed, conf = bool(typed), 0.9 if typed else 0.5
         else:
@@ -120,15 +134,30 @@ def _relation(label: Segment, line: BBox, h: float) -> tuple[float | None, BBox]
     """
     above = (line[0], line[1] - 3.0 * h, line[2], line[1])
     gap = line[0] - label.bbox[2]
-    if -h <= gap <= 4 * h and abs(label.bbox[3] - line[1]) <= 1.2 * h:
+    # Beside it on its baseline: near, or across a table cell or tab stop (up to ~25 em).
+    if -h <= gap <= 25 * h and abs(label.bbox[3] - line[1]) <= 1.2 * h:
         return max(gap, 0.0), above
     rise = line[1] - label.bbox[3]
-    if 0.5 * h <= rise <= 4.5 * h and line[0] - 2 * h <= label.bbox[0] <= line[0] + 2 * h:
+    # Above its start, with room for a signature between (a cell edge just under a
+    # label leaves none).
+    if 1.5 * h <= rise <= 4.5 * h and line[0] - 2 * h <= label.bbox[0] <= line[0] + 2 * h:
         return rise + h, (line[0], label.bbox[3], line[2], line[1])
     drop = label.bbox[1] - line[3]
     if 0 <= drop <= 1.6 * h and line[0] - 2 * h <= label.bbox[0] <= line[2]:
         return drop + 4 * h, above
     return None, above
+
+
+def _meets(h: BBox, v: BBox, pad: float) -> bool:
+    """Whether vertical rule ``v`` meets an end of horizontal rule ``h`` (a cell corner).
+
+    Only the ends count: a steep stroke of a signature can pass for a short vertical rule
+    where it comes down onto the middle of its line.
+    """
+    y = (h[1] + h[3]) / 2
+    x = (v[0] + v[2]) / 2
+    near_end = abs(x - h[0]) <= 2 * pad or abs(x - h[2]) <= 2 * pad
+    return near_end and v[1] - pad <= y <= v[3] + pad
 
 
 def _inside(box: BBox, area: BBox) -> bool:
