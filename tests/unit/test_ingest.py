@@ -161,3 +161,26 @@ def test_corrupt_second_tiff_page_fails_only_that_page(small_page):
             doc.image_page(1)
     finally:
         doc.close()
+
+
+def test_transparent_16_bit_and_exif_rotated_images_decode_to_upright_grey(small_page):
+    import numpy as np
+    from PIL import Image
+
+    # transparent background with black text: the paper shows white, as a viewer shows it
+    rgba = Image.new("RGBA", small_page.size, (0, 0, 0, 0))
+    rgba.putalpha(Image.eval(small_page, lambda v: 255 - v))
+    gray, _ = open_document(image_bytes(rgba), "a.png", LIMITS).image_page(0)
+    assert gray[0, 0] == 255 and gray.min() < 50
+
+    # 16-bit grey keeps its contrast instead of clipping to white
+    deep = Image.fromarray(np.asarray(small_page, dtype=np.uint16) * 257)
+    gray, _ = open_document(image_bytes(deep), "a.png", LIMITS).image_page(0)
+    assert gray.min() < 50 and gray.max() == 255
+
+    # a phone photo stored sideways with EXIF orientation 6 comes out as shown
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = image_bytes(small_page, "JPEG", exif=exif.tobytes())
+    gray, _ = open_document(data, "a.jpg", LIMITS).image_page(0)
+    assert gray.shape == (small_page.width, small_page.height)
