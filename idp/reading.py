@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
-from idp.datamodel import Page, PageSource, ProcessingOptions, ProcessingResult
+from idp.datamodel import Page, PageSource, ProcessingOptions, ProcessingResult, Word
 from idp.errors import EngineError, IdpError, LimitExceededError
 from idp.settings import Settings
 
@@ -155,6 +155,9 @@ def _read_pdf_text_page(
         return None
     if len(words) < STAMP_WORDS and doc.pdf.image_coverage(index) >= 0.5:
         return None
+    if unreadable_share(words) > 0.3:
+        log.info("page %s: text layer has no usable character codes; OCR instead", index + 1)
+        return None
     width, height = doc.pdf.page_size(index)
     read_s = time.perf_counter() - started
     started = time.perf_counter()
@@ -170,6 +173,18 @@ def _read_pdf_text_page(
     return PageReading(
         page, image, {"text_layer": read_s, "render": time.perf_counter() - started}
     )
+
+
+def unreadable_share(words: list[Word]) -> float:
+    """Share of characters that carry no meaning: private-use code points and replacement
+    characters, which is what fonts without a Unicode map extract as."""
+    total = bad = 0
+    for word in words:
+        for ch in word.text:
+            total += 1
+            if "\ue000" <= ch <= "\uf8ff" or ch in "\ufffd\ufffe" or ord(ch) < 32:
+                bad += 1
+    return bad / total if total else 0.0
 
 
 def _ocr_dpi(doc: IngestedDocument, index: int, settings: Settings) -> float:

@@ -184,3 +184,15 @@ def test_transparent_16_bit_and_exif_rotated_images_decode_to_upright_grey(small
     data = image_bytes(small_page, "JPEG", exif=exif.tobytes())
     gray, _ = open_document(data, "a.jpg", LIMITS).image_page(0)
     assert gray.shape == (small_page.width, small_page.height)
+
+
+def test_text_layer_of_unmapped_glyph_codes_counts_as_unreadable():
+    from idp.datamodel import Word
+    from idp.reading import unreadable_share
+
+    box = (0.0, 0.0, 1.0, 1.0)
+    readable = [Word(text="Dyddiad", bbox=box), Word(text="03/03/1985", bbox=box)]
+    unmapped = [Word(text="\ue001\ue002\ue003", bbox=box), Word(text="\ufffd\ufffd", bbox=box)]
+    assert unreadable_share(readable) == 0.0
+    assert unreadable_share(unmapped) == 1.0
+    assert unreadable_share([]) == 0.0
