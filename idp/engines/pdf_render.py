@@ -1,4 +1,4 @@
-"""PDF documents through pypdfium2: open, page sizes, character counts and rendering.
+"""PDF documents through pypdfium2: open, page sizes, images and rendering.
 
 PDFium is not thread-safe, so every call into it goes through ``PDFIUM_LOCK``; the calls
 are short (a few milliseconds a page), so holding the lock costs the OCR threads little.

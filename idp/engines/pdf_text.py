@@ -27,18 +27,6 @@ class PdfiumTextLayer:
     def __init__(self, document: PdfiumDocument) -> None:
         self.document = document
 
-    def count_chars(self, index: int) -> int:
-        """Characters that are not white space on page ``index`` (0 means a scan)."""
-        with PDFIUM_LOCK:
-            page = self.document.page(index)
-            textpage = page.get_textpage()
-            try:
-                text = textpage.get_text_range()
-            finally:
-                textpage.close()
-                page.close()
-        return sum(1 for ch in text if not ch.isspace() and ch not in _SEPARATORS)
-
     def words(self, index: int) -> list[Word]:
         """Words of page ``index``, with their boxes in points from the top-left."""
         with PDFIUM_LOCK:
