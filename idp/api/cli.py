@@ -46,8 +46,10 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from idp.api.main import create_app
+    from idp.jobs.memory import limit_malloc_arenas
     from idp.settings import get_settings
 
+    limit_malloc_arenas()
     settings = get_settings()
     if args.workers is not None:
         settings.jobs.workers = args.workers

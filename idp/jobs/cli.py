@@ -34,8 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_worker(args: argparse.Namespace) -> int:
     """Run until interrupted."""
     from idp.db.migrate import upgrade_database
+    from idp.jobs.memory import limit_malloc_arenas
     from idp.settings import get_settings
 
+    limit_malloc_arenas()
     settings = get_settings()
     upgrade_database(settings)
     if settings.broker_url:
