@@ -202,6 +202,7 @@ def _ocr_dpi(doc: IngestedDocument, index: int, settings: Settings) -> float:
 def _read_ocr_page(
     doc: IngestedDocument, index: int, ocr: TesseractOcr, settings: Settings
 ) -> PageReading:
+    from idp.engines import image_prep
     from idp.engines.orientation import make_upright
 
     timings: dict[str, float] = {}
@@ -218,11 +219,18 @@ def _read_ocr_page(
 
     started = time.perf_counter()
     upright = make_upright(gray)
+    image, factor = image_prep.ocr_input(upright.image, upright.binary)
     timings["prepare"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    words = ocr.read(upright.binary, dpi)
+    words = ocr.read(image, dpi * factor if dpi else None)
     timings["ocr"] = time.perf_counter() - started
+    if factor != 1.0:
+        # boxes back into the upright image's pixels, which are the page's units
+        words = [
+            w.model_copy(update={"bbox": tuple(round(v / factor, 1) for v in w.bbox)})
+            for w in words
+        ]
 
     height, width = upright.image.shape[:2]
     page = Page(

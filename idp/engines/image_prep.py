@@ -189,3 +189,53 @@ def clean(gray: np.ndarray) -> np.ndarray:
     smooth = cv2.medianBlur(gray, 3)
     _, binary = cv2.threshold(smooth, ink_threshold(smooth), 255, cv2.THRESH_BINARY)
     return binary
+
+
+UPSCALE_BELOW = 16.0
+"""Median text-line height (pixels) below which Tesseract gets an enlarged copy: at 150
+dpi and 9 pt (15 px) word accuracy went from 0.93 binarised as is to 0.97 enlarged, at
+100 dpi from 0.74 to 0.93."""
+TARGET_LINE_HEIGHT = 32.0
+"""Line height the enlarged copy aims at (≈ 11 pt at 200 dpi)."""
+
+
+def ink_rows(binary: np.ndarray) -> np.ndarray:
+    """Ink pixels in each row of a black-on-white ``binary`` image (float64 per row)."""
+    import cv2
+    import numpy as np
+
+    paper = cv2.reduce(binary, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
+    return (binary.shape[1] * 255.0 - paper.astype(np.float64)) / 255.0
+
+
+def text_lines(rows: np.ndarray) -> list[tuple[int, int]]:
+    """Start and end rows of the runs of inked rows (text lines on an upright page)."""
+    import numpy as np
+
+    if rows.size == 0 or rows.max() <= 0:
+        return []
+    inked = rows > max(1.0, float(rows.max()) * 0.02)
+    edges = np.diff(np.concatenate(([0], inked.astype(np.int8), [0])))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True) if b - a >= 4]
+
+
+def ocr_input(upright: np.ndarray, binary: np.ndarray) -> tuple[np.ndarray, float]:
+    """The image to hand Tesseract, and how much larger it is than ``upright``.
+
+    Usually ``binary`` itself (factor 1). When text lines are short in pixels (a low
+    resolution scan or photo), binarising loses strokes, so the grey page is enlarged
+    (cubic) to about ``TARGET_LINE_HEIGHT`` per line and binarised after that.
+    """
+    import cv2
+    import numpy as np
+
+    heights = [end - start for start, end in text_lines(ink_rows(binary))]
+    if not heights:
+        return binary, 1.0
+    height = float(np.median(heights))
+    if height >= UPSCALE_BELOW:
+        return binary, 1.0
+    factor = min(3.0, TARGET_LINE_HEIGHT / height)
+    larger = cv2.resize(upright, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    return clean(larger), factor

@@ -33,9 +33,9 @@ CLEAR_LINES = 1.5
 """Line-axis strength above which a page is taken to carry text lines."""
 
 
-def upside_down_evidence(ink: np.ndarray) -> float:
-    """> 0 when the horizontal text in ``ink`` (a boolean mask) is upside down, < 0 when
-    upright, near 0 when unknown.
+def upside_down_evidence(rows: np.ndarray) -> float:
+    """> 0 when the horizontal text whose per-row ink counts are ``rows`` is upside down,
+    < 0 when upright, near 0 when unknown (see ``image_prep.ink_rows``).
 
     Latin script puts far more ink above the x-height band (capitals, digits, b d f h k
     l t) than below the baseline (g j p q y). For each text line the x-height band is the
@@ -43,18 +43,11 @@ def upside_down_evidence(ink: np.ndarray) -> float:
     """
     import numpy as np
 
-    rows = ink.sum(axis=1, dtype=np.float64)
     if rows.sum() < 200:
         return 0.0
-    inked = rows > max(1.0, rows.max() * 0.02)
-    # starts and ends of runs of inked rows = text lines
-    edges = np.diff(np.concatenate(([0], inked.astype(np.int8), [0])))
-    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
     above = below = total = 0.0
-    for start, end in zip(starts, ends, strict=True):
+    for start, end in image_prep.text_lines(rows):
         line = rows[start:end]
-        if len(line) < 4:
-            continue
         core = np.nonzero(line >= line.max() * 0.4)[0]
         above += float(line[: core[0]].sum())
         below += float(line[core[-1] + 1 :].sum())
@@ -136,7 +129,7 @@ def make_upright(gray: np.ndarray, use_classifier: bool = True) -> UprightPage:
     binary = image_prep.clean(image)
     # Full resolution: at 150 dpi a 9 pt line is 8 rows tall, too few to see the
     # x-height band, and the binary image is needed for OCR anyway.
-    evidence = upside_down_evidence(binary == 0)
+    evidence = upside_down_evidence(image_prep.ink_rows(binary))
     method = "profile"
     if use_classifier and abs(evidence) < WEAK_EVIDENCE and geometry.strength >= CLEAR_LINES:
         turn = classifier_rotation(binary)

@@ -113,6 +113,20 @@ def test_skewed_noisy_jpeg_scan_is_read():
 
 
 @pytest.mark.ocr
+def test_low_resolution_scan_is_enlarged_for_ocr_and_boxes_stay_in_page_pixels():
+    page = text_page(dpi=150, point_size=9)
+    scan = degrade(page.image, skew=1.5, noise=12, blur=0.5, jpeg_quality=70)
+    pages, images, _ = read(image_bytes(scan, "JPEG", dpi=150, quality=70), "low.jpg")
+    (read_page,) = pages
+    assert word_recall(page.words, texts(read_page)) >= 0.95
+    assert images[1].shape == (read_page.height, read_page.width)  # not the enlarged copy
+    name = next(w for w in read_page.words if w.text == "APPLICATION")
+    x0, y0, x1, y1 = (int(v) for v in name.bbox)
+    assert x1 <= read_page.width and y1 <= read_page.height
+    assert (images[1][y0:y1, x0:x1] < 128).mean() > 0.15  # the box is on the word
+
+
+@pytest.mark.ocr
 def test_multipage_tiff_turned_every_way():
     expected = {}
     frames = []

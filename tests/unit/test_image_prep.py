@@ -7,7 +7,7 @@ import pytest
 
 from idp.engines import image_prep
 from idp.engines.orientation import make_upright, upside_down_evidence
-from tests.data.pages import degrade, shuffled_lines, text_page
+from tests.data.pages import TEXT_LINES, degrade, shuffled_lines, text_page
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +47,13 @@ def test_make_upright_finds_every_quarter_turn(rotate, font):
 
 
 def test_upside_down_evidence_flips_sign_with_the_page(page):
-    mask = np.asarray(page.image) < 128
-    upright = upside_down_evidence(mask)
-    flipped = upside_down_evidence(mask[::-1, ::-1])
+    binary = image_prep.clean(np.asarray(page.image))
+    upright = upside_down_evidence(image_prep.ink_rows(binary))
+    flipped = upside_down_evidence(image_prep.ink_rows(binary[::-1, ::-1]))
     # running text measures 0.04–0.09 of the lines' ink; the sign says which way up
     assert upright < -0.03
     assert flipped > 0.03
-    assert upside_down_evidence(np.zeros((100, 100), dtype=bool)) == 0.0
+    assert upside_down_evidence(np.zeros(100)) == 0.0
 
 
 @pytest.mark.ml
@@ -99,3 +99,16 @@ def test_to_gray_accepts_colour_and_16_bit():
     deep = np.linspace(0, 65535, 200, dtype=np.uint16).reshape(10, 20)
     gray = image_prep.to_gray(deep)
     assert gray.dtype == np.uint8 and gray.max() == 255 and gray.min() == 0
+
+
+@pytest.mark.parametrize(("dpi", "enlarged"), [(100, True), (150, True), (300, False)])
+def test_small_text_is_enlarged_for_ocr(dpi, enlarged):
+    page = text_page(TEXT_LINES[:6], dpi=dpi, point_size=9)
+    gray = np.asarray(page.image)
+    image, factor = image_prep.ocr_input(gray, image_prep.clean(gray))
+    if enlarged:
+        assert 1.5 < factor <= 3.0
+        assert image.shape[1] == pytest.approx(gray.shape[1] * factor, abs=1)
+    else:
+        assert factor == 1.0 and image.shape == gray.shape
+    assert set(np.unique(image)) <= {0, 255}
