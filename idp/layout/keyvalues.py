@@ -25,9 +25,13 @@ from idp.datamodel import BBox, Checkbox, KeyValue, Page, PageSource, Table, Wor
 from idp.layout.checkboxes import FoundBox
 from idp.layout.lines import Row, Segment, union
 from idp.layout.signatures import FoundSignature
+from idp.layout.tables import text_in
 
-FILLER = re.compile(r"^[\s_.…·:|-]+|[\s_.…·|-]+$")
-"""Leaders and fill-in lines around a value ("Name: ____ Jane ...")."""
+FILLER = re.compile(r"^(?:[\s_…·:|-]|\.{2,})+|(?:[\s_…·|-]|\.{2,})+$")
+"""Leaders and fill-in lines around a value ("Name: ____ Jane ...."); a single full stop
+stays ("NI No.", "Ltd.")."""
+ABBREVIATION = re.compile(r"(?:^|\s)[A-Za-z]{1,4}\.$")
+"""A label may end in an abbreviation ("Tel. no.", "NI No.") rather than a sentence."""
 NOT_A_LABEL_END = (".", ",", ";")
 CLOCK = re.compile(r"^\d{1,2}:\d{2}")
 
@@ -224,27 +228,48 @@ def _signatures(ctx: KvContext) -> None:
 
 # -- 3. tables --------------------------------------------------------------------------------
 def _tables(ctx: KvContext) -> None:
+    """Label cell → value cell in two-column tables; header → cell in two-row tables.
+
+    Cells are filled word by word (a word belongs to the cell holding its centre), so a
+    label that runs over into the value cell's line does not take the value with it.
+    """
     for table in ctx.tables:
         segs = [s for s in ctx.segments if _centre_in(s.bbox, table.bbox)]
-        grid: dict[tuple[int, int], list[Segment]] = {}
-        for s in segs:
-            for c in table.cells:
-                if _centre_in(s.bbox, c.bbox):
-                    grid.setdefault((c.row, c.col), []).append(s)
-                    break
-        pairs: list[tuple[list[Segment], list[Segment]]] = []
+        seg_of = {i: s.index for s in segs for i in s.word_ids}
+        cells = {(c.row, c.col): c.bbox for c in table.cells}
+        pairs: list[tuple[BBox | None, BBox | None]] = []
         if table.n_cols == 2:
-            pairs = [(grid.get((r, 0), []), grid.get((r, 1), [])) for r in range(table.n_rows)]
+            pairs = [(cells.get((r, 0)), cells.get((r, 1))) for r in range(table.n_rows)]
         elif table.n_rows == 2:
-            pairs = [(grid.get((0, c), []), grid.get((1, c), [])) for c in range(table.n_cols)]
-        for keys, values in pairs:
-            if not keys or not values or any(s.index in ctx.used for s in keys + values):
+            pairs = [(cells.get((0, c)), cells.get((1, c))) for c in range(table.n_cols)]
+        for key_cell, value_cell in pairs:
+            if key_cell is None or value_cell is None:
                 continue
+            key_ids = text_in(key_cell, ctx.rows, ctx.words)[1]
+            value_ids = text_in(value_cell, ctx.rows, ctx.words)[1]
+            if not key_ids or not value_ids:
+                continue
+            if any(seg_of.get(i, -1) in ctx.used for i in key_ids + value_ids):
+                continue  # a checkbox group or signature already took this row
             rel = "cell" if table.n_cols == 2 else "below"
-            key_ids = [i for s in _reading(keys) for i in s.word_ids]
-            value_ids = [i for s in _reading(values) for i in s.word_ids]
+            if rel == "cell":
+                _take_overflow(ctx, key_ids, value_ids)
             ctx.emit(key_ids, value_ids, rel, 0.9 if table.ruled else 0.7)
         ctx.used.update(s.index for s in segs)
+
+
+def _take_overflow(ctx: KvContext, key_ids: list[int], value_ids: list[int]) -> None:
+    """Move label words that ran over the cell's rule into the value cell back to the key.
+
+    They follow the label's last word on its line at ordinary word spacing; a value is set
+    apart by the cell's padding. At least one word stays the value.
+    """
+    while len(value_ids) > 1:
+        last, first = ctx.words[key_ids[-1]].bbox, ctx.words[value_ids[0]].bbox
+        same_line = abs((last[1] + last[3]) / 2 - (first[1] + first[3]) / 2) < 0.3 * ctx.h
+        if not same_line or not -0.2 * ctx.h <= first[0] - last[2] <= 0.45 * ctx.h:
+            return
+        key_ids.append(value_ids.pop(0))
 
 
 def _reading(segs: list[Segment]) -> list[Segment]:
@@ -395,7 +420,9 @@ def _ruled_between(ctx: KvContext, upper: BBox, lower: BBox) -> bool:
 def _label_like(ctx: KvContext, s: Segment) -> bool:
     """Short, starts with a letter, few digits, not a sentence, not a full-width line."""
     text = ctx.text(s.word_ids)
-    if not text or len(s.word_ids) > 8 or text.endswith(NOT_A_LABEL_END):
+    if not text or len(s.word_ids) > 8:
+        return False
+    if text.endswith(NOT_A_LABEL_END) and not ABBREVIATION.search(text):
         return False
     if s.bbox[2] - s.bbox[0] > 0.45 * ctx.page.width:
         return False
