@@ -58,6 +58,8 @@ def load_page(annotation: Path, image_dir: Path):  # noqa: ANN201 - (Page, ndarr
 
     form = json.loads(annotation.read_text())["form"]
     image = cv2.imread(str(image_dir / (annotation.stem + ".png")), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise FileNotFoundError(f"no image for {annotation.stem}")
     words = [
         Word(text=w["text"], bbox=tuple(float(v) for v in w["box"]), confidence=1.0)
         for e in form

@@ -50,7 +50,7 @@ def _form_pdf() -> bytes:
         y += 22
     # Boxed pairs: the label small in the corner, the value inside.
     for k, (label, value) in enumerate(BOXED.items()):
-        x0 = 50 + k * 250
+        x0 = 50.0 + k * 250
         c.rect(x0, A4_H - (y + 40), 240, 40)
         text(x0 + 4, y + 3, label, 7.5)
         text(x0 + 6, y + 18, value, 11)
@@ -63,12 +63,12 @@ def _form_pdf() -> bytes:
         text(225, top + 6, value, 11)
     bottom = y + 22 * len(TABLE)
     c.line(50, A4_H - bottom, 545, A4_H - bottom)
-    for x in (50, 220, 545):
-        c.line(x, A4_H - y, x, A4_H - bottom)
+    for rule_x in (50, 220, 545):
+        c.line(rule_x, A4_H - y, rule_x, A4_H - bottom)
     y = bottom + 30
     # A question with tick boxes; the ticked one crossed.
     end = text(50, y, "Preferred contact method:")
-    x = end + 12
+    x: float = end + 12
     for label, ticked in OPTIONS:
         c.rect(x, A4_H - (y + 9), 9, 9)
         if ticked:
