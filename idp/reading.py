@@ -65,7 +65,6 @@ def read_pages(
     """
     from idp.engines.tesseract_ocr import TesseractOcr
 
-    ocr = TesseractOcr(options.languages, settings.ocr.timeout_s)
     readings: dict[int, PageReading] = {}
     ocr_indices: list[int] = []
     for index in range(doc.page_count):
@@ -78,7 +77,12 @@ def read_pages(
         else:
             ocr_indices.append(index)
 
+    # Created only when a page needs OCR: a missing language pack must not fail a
+    # document that has a text layer on every page.
+    ocr = TesseractOcr(options.languages, settings.ocr.timeout_s) if ocr_indices else None
+
     def run(index: int) -> PageReading:
+        assert ocr is not None
         reading = _guarded(index, doc, partial(_read_ocr_page, doc, index, ocr, settings))
         return reading or _failed_page(index, doc, EngineError("page could not be read"))
 

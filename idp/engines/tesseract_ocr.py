@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import subprocess
@@ -21,12 +22,20 @@ class TesseractOcr:
     """Reads words, boxes and confidences from a page image with the Tesseract CLI."""
 
     def __init__(self, languages: str = "eng", timeout_s: float = 120.0, psm: int = 3) -> None:
+        """Raises ``EngineError`` if a language pack in ``languages`` is not installed."""
         self.languages = languages
         self.timeout_s = timeout_s
         self.psm = psm
         # Tesseract's OpenMP threads make it 3–4× slower on two cores; pytesseract hands
         # os.environ to the subprocess, so this must be set before the first call.
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        installed = installed_languages()
+        missing = [lang for lang in languages.split("+") if lang and lang not in installed]
+        if missing:
+            raise EngineError(
+                f"Tesseract language pack {', '.join(missing)} is not installed "
+                f"(installed: {', '.join(sorted(installed)) or 'none'})"
+            )
 
     def read(self, image: np.ndarray, dpi: float | None = None) -> list[Word]:
         """Words on ``image`` (grey uint8) in its pixel coordinates, confidence 0–1.
@@ -61,6 +70,19 @@ class TesseractOcr:
             except (pytesseract.TesseractError, subprocess.SubprocessError, OSError) as exc:
                 raise EngineError(f"tesseract failed: {str(exc).strip()[:200]}") from exc
         return words_from_data(data)
+
+
+@functools.lru_cache(maxsize=1)
+def installed_languages() -> frozenset[str]:
+    """Tesseract's installed language packs (asked once per process)."""
+    import pytesseract
+
+    try:
+        return frozenset(pytesseract.get_languages(config=""))
+    except pytesseract.TesseractNotFoundError as exc:
+        raise EngineError("the tesseract program is not installed") from exc
+    except (pytesseract.TesseractError, OSError, subprocess.SubprocessError) as exc:
+        raise EngineError(f"tesseract cannot list its languages: {exc}") from exc
 
 
 def words_from_data(data: dict[str, list]) -> list[Word]:

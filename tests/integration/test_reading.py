@@ -298,3 +298,18 @@ def test_blank_scan_gives_a_page_without_words_and_no_error():
     assert pages[0].words == []
     assert pages[0].errors == [] and result.errors == []
     assert images[1].shape == (2339, 1654)
+
+
+def test_missing_language_pack_fails_only_documents_that_need_ocr():
+    settings = Settings()
+    klingon = ProcessingOptions(languages="eng+tlh")
+    doc = open_document(text_pdf([TEXT_LINES[:2]]), "t.pdf", settings.limits)
+    result = ProcessingResult(id="t", source=Source(filename="t.pdf"))
+    pages, _ = read_pages(doc, klingon, settings, result)
+    assert pages[0].words
+    doc.close()
+    scan = open_document(image_bytes(text_page(TEXT_LINES[:2], dpi=150).image), "s.png",
+                         settings.limits)
+    with pytest.raises(EngineError, match="tlh is not installed"):
+        read_pages(scan, klingon, settings, result)
+    scan.close()
