@@ -17,7 +17,7 @@ from idp.schemas import FieldSource, FieldSpec
 
 GROUP_GAP = 3.0
 """Boxes further apart than this many box heights (vertically) start a new group."""
-MIN_GROUP_SCORE = 0.15
+MIN_GROUP_SCORE = 0.35
 """Mean option–member score below which a group of boxes is some other question."""
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from idp.engines.embedder import MiniLmEmbedder
 
 # A cosine at or below FLOOR says nothing; at or above CEIL it is as good as a listed hint.
-SEMANTIC_FLOOR = 0.35
+SEMANTIC_FLOOR = 0.2
 SEMANTIC_CEIL = 0.85
 FUZZY_FLOOR = 0.8
 

@@ -11,7 +11,7 @@ from extractors.base import Candidate, ExtractionContext
 from extractors.keyvalue import pair_candidates, value_label_score
 from idp.datamodel import Page
 
-MIN_SCORE = 0.15
+MIN_SCORE = 0.1
 """A label whose best field scores below this names no field."""
 
 

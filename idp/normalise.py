@@ -157,8 +157,9 @@ def normalise_postcode(text: str) -> Normalised:
     """UK postcode, upper case, one space before the inward code (``SY23 1AB``)."""
     raw = re.sub(r"\s", "", clean_text(text)).upper()
     if len(raw) >= 5:
-        # The inward code is digit-letter-letter: fix O/0 and friends there.
-        inward = raw[-3].translate(_TO_DIGIT) + raw[-2:].translate(_TO_LETTER)
+        # The inward code is digit-letter-letter: fix O/0 and friends there. Its letters are
+        # never O, so an O there is a misread Q.
+        inward = raw[-3].translate(_TO_DIGIT) + raw[-2:].translate(_TO_LETTER).replace("O", "Q")
         raw = raw[:-3] + inward
     m = _POSTCODE.match(raw)
     if not m:
@@ -192,8 +193,8 @@ def normalise_phone(text: str) -> Normalised:
         digits = "0" + digits[4:]
     elif digits.startswith("44") and len(digits) == 12:
         digits = "0" + digits[2:]
-    elif digits.startswith("444") and len(digits) == 13:
-        digits = "0" + digits[3:]  # "+44" with the plus read as a 4
+    elif len(digits) == 13 and digits[1:3] == "44" and raw.lstrip()[:1] in "+47":
+        digits = "0" + digits[3:]  # "+44" with the plus read as a 4 or a 7
     if not re.fullmatch(r"\d+", digits):
         return _fail(f"{raw!r} is not a phone number")
     if not digits.startswith("0") or not 10 <= len(digits) <= 11:
@@ -248,6 +249,14 @@ def normalise_boolean(text: str) -> Normalised:
 # --- text ------------------------------------------------------------------------------
 
 
+NAME_PARTICLES = {
+    "ap", "ab", "ferch", "verch", "de", "del", "della", "der", "di", "da", "do", "dos", "du",
+    "la", "le", "van", "von", "den", "ten", "ter", "al", "el", "bin", "bint", "ibn", "mac",
+    "mc", "y", "e", "i", "zu",
+}  # fmt: skip
+"""Lower-case words that may stand inside a name ("ap Gwilym", "van der Berg")."""
+
+
 def normalise_name(text: str) -> Normalised:
     """A personal name as written, NFC, diacritics and apostrophes intact."""
     raw = clean_text(text)
@@ -257,6 +266,13 @@ def normalise_name(text: str) -> Normalised:
         return Normalised(raw, [f"{raw!r} does not look like a name"])
     if re.search(r"[^\w\s'\-.]", raw):
         return Normalised(raw, [f"{raw!r} has characters a name does not use"])
+    if any(
+        word[0].islower() and word.casefold() not in NAME_PARTICLES
+        for word in re.split(r"[\s\-]+", raw)
+        if word
+    ):
+        # "Born on", "Daytime phone": a printed phrase (most likely a neighbouring label).
+        return Normalised(raw, [f"{raw!r} does not look like a name (a word in lower case)"])
     return Normalised(raw)
 
 
@@ -267,6 +283,9 @@ def normalise_address(text: str) -> Normalised:
     raw = re.sub(r",?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$", "", raw).strip(", ")
     if len(raw) < 5 or not any(ch.isalpha() for ch in raw):
         return Normalised(raw or None, [f"{raw!r} is too short for an address"])
+    if not re.search(r"\d|,", raw):
+        # A street address has a house number or at least two parts (house, town).
+        return Normalised(raw, [f"{raw!r} does not look like an address (no number or comma)"])
     return Normalised(raw)
 
 

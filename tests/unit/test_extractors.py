@@ -243,7 +243,7 @@ def full_form(**overrides: str) -> Page:
     rows = [[(50.0, f"{label}:"), (300.0, value)] for label, value in values.items()]
     status = boxes(["Employed", "Self-employed", "Unemployed", "Retired", "Student"],
                    {"Employed"}, y=60 + len(rows) * 2.2 * ROW_H + 20)
-    mark = SignatureMark(bbox=(50, 700, 250, 730), signed=True, confidence=0.95,
+    mark = SignatureMark(bbox=(50, 700, 250, 730), signed=True, confidence=1.0,
                          label="Signature")
     return make_page(rows, checkboxes=status, signatures=[mark])
 

@@ -106,8 +106,8 @@ def test_postcodes_upper_case_with_one_space(text: str, canonical: str | None) -
 
 
 def test_postcode_inward_letters_never_use_c_i_k_m_o_v() -> None:
-    result = normalise_postcode("SA8 0OT")  # a Q read as O
-    assert result.value == "SA8 0OT"
+    assert normalise_postcode("SA8 0OT").value == "SA8 0QT"  # O is impossible there: a Q
+    result = normalise_postcode("SA8 0KT")
     assert not result.ok and "are never CIKMOV" in result.errors[0]
 
 
@@ -132,7 +132,7 @@ def test_emails(text: str, valid: bool) -> None:
     [("+44 7700 900123", "07700900123"), ("+447700900123", "07700900123"),
      ("07700 900123", "07700900123"), ("0044 29 2087 2087", "02920872087"),
      ("+44 (0)29 2087 2087", "02920872087"), ("(01970) 612345", "01970612345"),
-     ("4447114546005", "07114546005")],
+     ("4447114546005", "07114546005"), ("7441970616387", "01970616387")],
 )
 def test_uk_phone_numbers_as_digits_with_a_leading_zero(text: str, canonical: str) -> None:
     result = normalise_phone(text)
@@ -181,6 +181,18 @@ def test_names_come_out_intact_and_nfc(name: str) -> None:
 
 def test_curly_apostrophes_become_straight_in_names() -> None:
     assert normalise_name("O\u2019Brien").value == "O'Brien"
+
+
+@pytest.mark.parametrize("text", ["Born on", "Daytime phone", "leuan", "Your NI reference"])
+def test_a_printed_phrase_is_not_a_name(text: str) -> None:
+    result = normalise_name(text)
+    assert result.value == text
+    assert "does not look like a name" in result.errors[0]
+
+
+def test_an_address_needs_a_number_or_two_parts() -> None:
+    assert normalise_address("Rose Cottage, Llanbedr").ok
+    assert not normalise_address("Electronic mail address").ok
 
 
 def test_a_name_with_digits_is_flagged() -> None:
