@@ -9,6 +9,7 @@ thinnest tick seen (~0.05).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -106,23 +107,26 @@ def find_image_checkboxes(img: PageImage) -> list[FoundBox]:
     ink = img.ink
     k = max(3, int(min_side * 0.85))
     rect = cv2.MORPH_RECT
-    # Closing 1-px breaks first heals sides broken by noise and pinholes in a filled box.
-    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(rect, (3, 1)))
+    closed = ink
+    if img.scanned:
+        # Closing 1-px breaks heals sides broken by noise and pinholes in a filled box; a
+        # rendered page needs none, and closing its text would only make more bars.
+        closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(rect, (3, 1)))
     horiz = cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(rect, (k, 1)))
     bars = [b for b in outer_boxes(horiz) if min_side <= b[2] <= max_side * 1.15]
     # A bar is a side, possibly fused with the mark inside (then up to a whole square).
     bars = [b for b in bars if b[3] <= 1.33 * b[2]]
-    bars.sort()
+    bars.sort(key=lambda b: b[1])
+    tops = [b[1] for b in bars]
     candidates: set[tuple[int, int, int, int]] = set()
     for n, (x, y, w, h) in enumerate(bars):
         if 0.75 * w <= h <= 1.33 * w:
             # One square shape: a box whose mark fused its sides together.
             candidates.add((x, y, w, h))
-        # Partners overlap most of each other's extent: a side broken by scan noise
-        # leaves a shorter bar that still lies within the other.
-        for x2, y2, w2, h2 in bars[n + 1 :]:
-            if x2 > x + w:
-                break
+        # The other side starts below this one, at most a (generous) side further down.
+        for x2, y2, w2, h2 in bars[n + 1 : bisect.bisect_right(tops, y + 1.4 * w + h)]:
+            # Partners overlap most of each other's extent: a side broken by scan noise
+            # leaves a shorter bar that still lies within the other.
             if min(x + w, x2 + w2) - max(x, x2) < 0.6 * max(w, w2):
                 continue
             if abs(y2 + h2 - y - h) < 0.5 * w and abs(y2 - y) < 0.5 * w:
@@ -199,24 +203,21 @@ def _closed_square(patch: np.ndarray) -> bool:
     import numpy as np
 
     h, w = patch.shape
-    t = max(2, round(0.2 * min(w, h)))
+    if h < 4 or w < 4:
+        return False
     on = patch > 0
-    rows = on.mean(axis=1)
-    cols = on.mean(axis=0)
-    band_rows = np.maximum(on[:-1], on[1:]).mean(axis=1)
-    band_cols = np.maximum(on[:, :-1], on[:, 1:]).mean(axis=0)
-    if len(band_rows) < 2 or len(band_cols) < 2:
-        return False
-    sides = (
-        max(band_rows[:t].max(), rows[:t].max()),
-        max(band_rows[-t:].max(), rows[-t:].max()),
-        max(band_cols[:t].max(), cols[:t].max()),
-        max(band_cols[-t:].max(), cols[-t:].max()),
-    )
-    if min(sides) < 0.8:
-        return False
     c = max(2, round(0.15 * min(w, h)))
-    return bool(on[:c, :c].any() and on[:c, -c:].any() and on[-c:, :c].any() and on[-c:, -c:].any())
+    # Corners first: cheapest, and they reject most letter strokes at once.
+    if not (on[:c, :c].any() and on[:c, -c:].any() and on[-c:, :c].any() and on[-c:, -c:].any()):
+        return False
+    t = max(2, round(0.2 * min(w, h)))
+    # Share of each band of two adjacent rows (columns) that is inked, in the outer fifth
+    # (bands never count more than the rows they join, so one row alone never exceeds).
+    top = np.maximum(on[:t], on[1 : t + 1]).mean(axis=1).max()
+    bottom = np.maximum(on[-t - 1 : -1], on[-t:]).mean(axis=1).max()
+    left = np.maximum(on[:, :t], on[:, 1 : t + 1]).mean(axis=0).max()
+    right = np.maximum(on[:, -t - 1 : -1], on[:, -t:]).mean(axis=0).max()
+    return bool(min(top, bottom, left, right) >= 0.8)
 
 
 def _inner_fill(ink_patch: np.ndarray, thickness: int) -> float:
@@ -262,13 +263,14 @@ def _inside_word(box: BBox, word: Word, ocr: bool) -> bool:
         return False
     side = box[2] - box[0]
     area = side * (box[3] - box[1])
-    return (
-        ix * iy > 0.3 * area
-        and (wx0 < box[0] - 0.5 * side or not ocr)
-        and word.confidence >= 0.5
-        and sum(c.isalnum() for c in word.text) >= 2
-        and (wx1 - wx0) > 1.6 * side
-    )
+    if ix * iy <= 0.3 * area or sum(c.isalnum() for c in word.text) < 2:
+        return False
+    if not ocr or wx0 < box[0] - 0.5 * side:
+        return word.confidence >= 0.5 and (wx1 - wx0) > 1.6 * side
+    # On a scan a word may start at a real box that OCR read as "[]" or glued to its
+    # label; but a confidently read word starting with a letter there (a bold "O" of
+    # "Office") is a letter, not a box.
+    return word.confidence >= 0.8 and word.text[0].isalnum()
 
 
 def trim_box_words(words: list[Word], boxes: list[FoundBox]) -> list[Word]:

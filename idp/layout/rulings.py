@@ -67,6 +67,8 @@ class PageImage:
     """Image pixels per page unit."""
     points_per_unit: float
     """PDF points per page unit (1 for text-layer pages; 72/dpi for scans)."""
+    scanned: bool = False
+    """A scan (noise, blur) rather than a rendered text-layer page."""
 
     def to_page(self, x0: float, y0: float, x1: float, y1: float) -> BBox:
         """A pixel box in page units."""
@@ -140,7 +142,9 @@ def prepare_image(
             _, ink = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY)
             gray = ink  # the model does not run on text-layer pages; only the size matters
     scale = gray.shape[1] / page_width if page_width else 1.0
-    return PageImage(gray=gray, ink=ink, scale=scale, points_per_unit=points_per_unit)
+    return PageImage(
+        gray=gray, ink=ink, scale=scale, points_per_unit=points_per_unit, scanned=scanned
+    )
 
 
 def find_rulings(img: PageImage) -> Rulings:
@@ -158,6 +162,7 @@ def find_rulings(img: PageImage) -> Rulings:
         ink=np.ascontiguousarray(pooled[::2, ::2]),
         scale=img.scale / 2,
         points_per_unit=img.points_per_unit,
+        scanned=img.scanned,
     )
     hk = half.px(H_MIN_POINTS)
     vk = half.px(V_MIN_POINTS)

@@ -118,11 +118,9 @@ def find_signatures(
 def _label_part(seg: Segment, words: list[Word]) -> Segment:
     """The segment without its fill-in underscores (a text-layer signature line) or what
     OCR made of the signature itself ("—_—"): only words with a letter or digit."""
-    ids = [
-        i
-        for i in seg.word_ids
-        if not UNDERSCORES.match(words[i].text) and any(c.isalnum() for c in words[i].text)
-    ]
+    ids = [i for i in seg.word_ids if not UNDERSCORES.match(words[i].text)]
+    while ids and not any(c.isalnum() for c in words[ids[-1]].text):
+        ids.pop()  # a scribble after the label, not "/" inside "Llofnod / Signature"
     if not ids or len(ids) == len(seg.word_ids):
         return seg
     box = union([words[i].bbox for i in ids])
