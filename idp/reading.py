@@ -223,7 +223,7 @@ def _read_ocr_page(
 
     started = time.perf_counter()
     upright = make_upright(gray)
-    image, factor = image_prep.ocr_input(upright.image, upright.binary)
+    image, factor = image_prep.ocr_input(upright.image, upright.binary, upright.line_height)
     timings["prepare"] = time.perf_counter() - started
 
     started = time.perf_counter()

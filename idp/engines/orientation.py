@@ -110,13 +110,15 @@ class UprightPage:
     image: np.ndarray
     """Upright, deskewed grayscale (uint8), same resolution as the input."""
     binary: np.ndarray
-    """The same image cleaned for OCR: speckle removed, black ink on white."""
+    """The same image binarised, black ink on white (despeckled when text is large)."""
     rotation: int
     """Degrees the input was turned clockwise (0, 90, 180, 270)."""
     skew: float
     """Degrees of tilt (counter-clockwise positive) that were corrected."""
     method: str
     """``profile`` or ``classifier``: which signal settled upright against upside down."""
+    line_height: float | None = None
+    """Median text-line height in pixels (None on a page without text lines)."""
 
 
 def make_upright(gray: np.ndarray, use_classifier: bool = True) -> UprightPage:
@@ -126,9 +128,13 @@ def make_upright(gray: np.ndarray, use_classifier: bool = True) -> UprightPage:
     # Turning the image a quarter clockwise mirrors the tilt of its (then horizontal) lines.
     skew = -geometry.angle if geometry.vertical else geometry.angle
     image = image_prep.deskew(image_prep.rotate_quarter(gray, rotation), skew)
-    binary = image_prep.clean(image)
     # Full resolution: at 150 dpi a 9 pt line is 8 rows tall, too few to see the
-    # x-height band, and the binary image is needed for OCR anyway.
+    # x-height band, and the binary image is needed for OCR anyway. Small text is not
+    # despeckled: the median filter would erase its strokes.
+    binary = image_prep.clean(image, despeckle=False)
+    height = image_prep.line_height(binary)
+    if height is not None and height >= image_prep.DESPECKLE_FROM:
+        binary = image_prep.clean(image)
     evidence = upside_down_evidence(image_prep.ink_rows(binary))
     method = "profile"
     if use_classifier and abs(evidence) < WEAK_EVIDENCE and geometry.strength >= CLEAR_LINES:
@@ -140,4 +146,4 @@ def make_upright(gray: np.ndarray, use_classifier: bool = True) -> UprightPage:
         rotation += 180
         image = image_prep.rotate_quarter(image, 180)
         binary = image_prep.rotate_quarter(binary, 180)
-    return UprightPage(image, binary, rotation % 360, skew, method)
+    return UprightPage(image, binary, rotation % 360, skew, method, height)

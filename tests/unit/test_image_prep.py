@@ -101,14 +101,31 @@ def test_to_gray_accepts_colour_and_16_bit():
     assert gray.dtype == np.uint8 and gray.max() == 255 and gray.min() == 0
 
 
-@pytest.mark.parametrize(("dpi", "enlarged"), [(100, True), (150, True), (300, False)])
-def test_small_text_is_enlarged_for_ocr(dpi, enlarged):
+@pytest.mark.parametrize(
+    ("dpi", "kind"), [(100, "enlarged"), (150, "enlarged"), (200, "grey"), (300, "binary")]
+)
+def test_ocr_input_follows_text_size(dpi, kind):
     page = text_page(TEXT_LINES[:6], dpi=dpi, point_size=9)
-    gray = np.asarray(page.image)
-    image, factor = image_prep.ocr_input(gray, image_prep.clean(gray))
-    if enlarged:
-        assert 1.5 < factor <= 3.0
+    gray = np.asarray(degrade(page.image, noise=10, blur=0.5))
+    height = image_prep.line_height(image_prep.clean(gray, despeckle=False))
+    assert height == pytest.approx(9 / 72 * dpi * 0.8, rel=0.2)  # ink rows of a 9 pt line
+    binary = image_prep.clean(gray)
+    image, factor = image_prep.ocr_input(gray, binary, height)
+    if kind == "enlarged":
+        assert 1.2 < factor <= image_prep.MAX_ENLARGE
         assert image.shape[1] == pytest.approx(gray.shape[1] * factor, abs=1)
+        assert len(np.unique(image)) > 2  # grey: Tesseract thresholds the enlarged copy
+    elif kind == "grey":
+        assert factor == 1.0 and image is gray
     else:
-        assert factor == 1.0 and image.shape == gray.shape
-    assert set(np.unique(image)) <= {0, 255}
+        assert factor == 1.0 and image is binary
+
+
+def test_small_text_is_not_despeckled_away():
+    # a bilevel 100 dpi scan, as fax-era forms are: strokes one pixel wide
+    page = text_page(TEXT_LINES[:4], dpi=100, point_size=8)
+    gray = np.asarray(page.image.point(lambda v: 0 if v < 140 else 255))
+    plain = image_prep.clean(gray, despeckle=False)
+    # the median filter erases most of such strokes; without it the ink stays
+    assert (plain == 0).sum() > 2 * (image_prep.clean(gray) == 0).sum()
+    assert (plain == 0).sum() == (gray == 0).sum()
