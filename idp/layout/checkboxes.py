@@ -246,10 +246,16 @@ def merge_boxes(
     ``trim_box_words``), so on an ``ocr`` page it does not count against the box.
     """
     out = list(glyphs)
+    by_top = sorted(words, key=lambda w: w.bbox[1])
+    tops = [w.bbox[1] for w in by_top]
+    tallest = max((w.bbox[3] - w.bbox[1] for w in words), default=0.0)
     for d in drawn:
         if any(_overlaps(d.bbox, g.bbox) for g in glyphs):
             continue
-        if any(_inside_word(d.bbox, w, ocr) for w in words):
+        # Only words starting less than the tallest word's height above the box can touch it.
+        lo = bisect.bisect_left(tops, d.bbox[1] - tallest)
+        hi = bisect.bisect_right(tops, d.bbox[3])
+        if any(_inside_word(d.bbox, w, ocr) for w in by_top[lo:hi]):
             continue
         out.append(d)
     return out

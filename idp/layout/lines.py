@@ -8,7 +8,7 @@ Label/value pairing works on segments; ``Page.lines`` are rows cut at column gut
 
 from __future__ import annotations
 
-import statistics
+import bisect
 from dataclasses import dataclass, field
 
 from idp.datamodel import BBox, Word
@@ -65,26 +65,25 @@ def group_rows(words: list[Word]) -> list[Row]:
         (i for i, w in enumerate(words) if w.text.strip()),
         key=lambda i: (words[i].bbox[1] + words[i].bbox[3]) / 2,
     )
-    # Open rows as [centre_sum, count, heights, word_ids]; only recent rows can still match.
+    # Open rows as (centre_sum, count, band height), sorted heights, word ids; the band
+    # height is the median, updated as words join. Only recent rows can still match.
     rows: list[tuple[list[float], list[float], list[int]]] = []
     for i in order:
         x0, y0, x1, y1 = words[i].bbox
         h = max(y1 - y0, 1e-6)
         best, best_overlap = -1, 0.0
         for r in range(len(rows) - 1, max(-1, len(rows) - 6), -1):
-            stats, heights, _ = rows[r]
-            cy = stats[0] / stats[1]
-            rh = statistics.median(heights) if len(heights) < 8 else stats[2] / stats[1]
-            overlap = min(y1, cy + rh / 2) - max(y0, cy - rh / 2)
-            frac = overlap / min(h, rh)
+            stats = rows[r][0]
+            cy, rh = stats[0] / stats[1], stats[2]
+            frac = (min(y1, cy + rh / 2) - max(y0, cy - rh / 2)) / min(h, rh)
             if frac > best_overlap:
                 best, best_overlap = r, frac
         if best >= 0 and best_overlap >= 0.5:
             stats, heights, ids = rows[best]
+            bisect.insort(heights, h)
             stats[0] += (y0 + y1) / 2
             stats[1] += 1
-            stats[2] += h
-            heights.append(h)
+            stats[2] = heights[len(heights) // 2]
             ids.append(i)
         else:
             rows.append(([(y0 + y1) / 2, 1.0, h], [h], [i]))
@@ -94,7 +93,6 @@ def group_rows(words: list[Word]) -> list[Row]:
         box = union([words[i].bbox for i in ids])
         # OCR boxes of words without ascenders ("name") are short; the tallest words of a
         # row give its type size, which is what word spacing scales with.
-        heights.sort()
         size = heights[max(0, (len(heights) * 3) // 4 - (len(heights) == 4))]
         out.append(Row(word_ids=ids, bbox=box, height=size))
     out.sort(key=lambda r: (r.bbox[1] + r.bbox[3]) / 2)
