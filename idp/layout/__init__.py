@@ -25,7 +25,7 @@ from idp.layout.keyvalues import KvContext, find_key_values
 from idp.layout.lines import Row, group_rows, split_segments
 from idp.layout.rulings import PageImage, Rulings, find_rulings, prepare_image
 from idp.layout.signatures import find_signatures
-from idp.layout.tables import find_ruled_tables, find_unruled_tables, text_in
+from idp.layout.tables import find_ruled_tables, find_unruled_tables
 
 if TYPE_CHECKING:
     import layoutparser as lp
@@ -127,7 +127,16 @@ def _form_grid(table: Table, rows: list[Row], words: list[Word]) -> bool:
         return False
     stacked = 0
     for c in filled:
-        n_rows = sum(1 for r in rows if text_in(c.bbox, [r], words)[0])
+        x0, y0, x1, y1 = c.bbox
+        n_rows = 0
+        for r in rows:
+            if r.bbox[3] < y0 or r.bbox[1] > y1:
+                continue
+            n_rows += any(
+                x0 <= (words[i].bbox[0] + words[i].bbox[2]) / 2 <= x1
+                and y0 <= (words[i].bbox[1] + words[i].bbox[3]) / 2 <= y1
+                for i in r.word_ids
+            )
         stacked += n_rows >= 2
     return stacked >= 0.5 * len(filled)
 
