@@ -112,8 +112,8 @@ def degrade(image: Image.Image, params: ScanParams) -> Image.Image:
         img = img.filter(ImageFilter.GaussianBlur(params.blur))
     if params.noise:
         rng = np.random.default_rng(params.seed)
-        arr = np.asarray(img, dtype=np.float32)
-        arr = arr + rng.normal(0.0, params.noise, arr.shape).astype(np.float32)
+        arr = np.array(img, dtype=np.float32)
+        arr += rng.standard_normal(arr.shape, dtype=np.float32) * np.float32(params.noise)
         img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), mode="L")
     if params.jpeg_quality:
         buf = io.BytesIO()
