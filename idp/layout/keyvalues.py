@@ -305,7 +305,8 @@ def _colon_pairs(ctx: KvContext) -> None:
             continue
         ids = [i for i in s.word_ids if i not in ctx.skip]
         cuts = [
-            n for n, i in enumerate(ids[:-1])
+            n
+            for n, i in enumerate(ids[:-1])
             if ctx.words[i].text.endswith(":") and not CLOCK.match(ctx.words[i].text)
         ]
         if cuts:
@@ -487,6 +488,18 @@ def _label_like_ids(ctx: KvContext, ids: list[int]) -> bool:
     return _label_like(ctx, Segment(ids, box, ctx.text(ids), 1.0, -1))
 
 
+def _underlined(ctx: KvContext, s: Segment) -> bool:
+    """A horizontal rule runs just under ``s`` (a fill-in line), across most of it."""
+    for h in ctx.horizontal:
+        y = (h[1] + h[3]) / 2
+        overlap = min(h[2], s.bbox[2]) - max(h[0], s.bbox[0])
+        if s.bbox[3] - 2 <= y <= s.bbox[3] + 0.8 * ctx.h and overlap >= 0.6 * (
+            s.bbox[2] - s.bbox[0]
+        ):
+            return True
+    return False
+
+
 def _size(ctx: KvContext, s: Segment) -> float:
     """Median word height: one odd OCR box ("of" 40 px tall) does not make a heading."""
     return statistics.median(ctx.words[i].bbox[3] - ctx.words[i].bbox[1] for i in s.word_ids)
@@ -500,5 +513,9 @@ def _stacked_pairs(ctx: KvContext) -> None:
         below = _below(ctx, s, strict=True)
         if below is None or _size(ctx, below) < 0.95 * _size(ctx, s):
             continue  # a heading over its first label is taller than what follows
+        # Without a colon, two lines of text are a pair only with a sign of a form: a
+        # fill-in rule under the value, or a label set smaller than its value.
+        if not (_size(ctx, below) >= 1.08 * _size(ctx, s) or _underlined(ctx, below)):
+            continue
         if ctx.emit(s.word_ids, below.word_ids, "below", 0.6):
             ctx.used.update((s.index, below.index))
