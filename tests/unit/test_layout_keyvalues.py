@@ -174,3 +174,11 @@ def test_bilingual_label_keeps_both_languages() -> None:
     page = make_page(place("Dyddiad geni / Date of birth: 03/03/1985", 50, 100))
     analyse_page(page, None)
     assert pairs(page) == {"Dyddiad geni / Date of birth": "03/03/1985"}
+
+
+def test_two_short_lines_without_a_form_cue_are_not_a_pair() -> None:
+    # No colon, no fill-in rule, same type size: a heading and a line of text, not a field.
+    words = place("Opening hours", 50, 100) + place("Monday to Friday", 50, 114)
+    page = make_page(words)
+    analyse_page(page, blank_image())
+    assert page.key_values == []
