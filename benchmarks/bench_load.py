@@ -139,6 +139,7 @@ def verify(data_dir: Path, all_ids: list[str]) -> dict[str, object]:
         by_doc.setdefault(doc_id, []).append((state, runs))
     missing_records = []
     wrong_ids = []
+    reasons: dict[str, int] = {}
     for doc_id in all_ids:
         try:
             record = json.loads(storage.get(record_key(doc_id)))
@@ -147,6 +148,9 @@ def verify(data_dir: Path, all_ids: list[str]) -> dict[str, object]:
             continue
         if record.get("id") != doc_id:
             wrong_ids.append(doc_id)
+        if record.get("status") == "failed":
+            reason = (record.get("errors") or ["?"])[0][:120]
+            reasons[reason] = reasons.get(reason, 0) + 1
     lost = [d for d in all_ids if by_doc.get(d) != [("done", 1)]]
     return {
         "uploads": len(all_ids),
@@ -157,6 +161,7 @@ def verify(data_dir: Path, all_ids: list[str]) -> dict[str, object]:
         "missing_records": len(missing_records),
         "mismatched_record_ids": len(wrong_ids),
         "statuses": statuses,
+        "failure_reasons": reasons,
     }
 
 

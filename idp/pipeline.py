@@ -105,8 +105,12 @@ def process_document(
     options: ProcessingOptions | None = None,
     settings: Settings | None = None,
     doc_id: str | None = None,
+    on_stage: Callable[[str, float], None] | None = None,
 ) -> ProcessingResult:
-    """Run every stage on one file. Never raises for a bad document: it fails with a reason."""
+    """Run every stage on one file. Never raises for a bad document: it fails with a reason.
+
+    ``on_stage(name, fraction_done)`` is told before each stage starts (progress reports).
+    """
     settings = settings or get_settings()
     options = options or ProcessingOptions()
     result = ProcessingResult(
@@ -116,9 +120,13 @@ def process_document(
         schema_name=options.schema_name,
     )
     result.transient["data"] = data
-    for stage in STAGES:
-        if stage.needs_schema and not options.schema_name:
-            continue
+    stages = [st for st in STAGES if options.schema_name or not st.needs_schema]
+    for index, stage in enumerate(stages):
+        if on_stage is not None:
+            try:
+                on_stage(stage.name, index / len(stages))
+            except Exception:  # a progress report must never fail the document
+                log.exception("progress callback failed")
         started = time.perf_counter()
         try:
             stage.run(result, settings)

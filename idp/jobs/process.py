@@ -120,6 +120,25 @@ class _Heartbeat:
         self._thread.join(timeout=5)
 
 
+class _ProgressReporter:
+    """Writes the document's progress (0.1 at claim … 0.9 before storing) as stages start;
+    at most one write every ``min_interval_s``, so fast documents cost no extra writes."""
+
+    def __init__(self, claim: queue.Claim, settings: Settings, min_interval_s: float = 1.0) -> None:
+        self.claim = claim
+        self.settings = settings
+        self.min_interval_s = min_interval_s
+        self._last = time.monotonic()
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if now - self._last < self.min_interval_s:
+            return
+        self._last = now
+        with get_session_factory(self.settings)() as session:
+            queue.report_progress(session, self.claim, round(0.1 + 0.8 * fraction, 2))
+
+
 def run_claimed(claim: queue.Claim, settings: Settings) -> str:
     """Process the claimed document and record the outcome.
 
@@ -149,7 +168,10 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
             filename = doc.filename
         data = storage.get(original_key(claim.document_id))
         with _Heartbeat(claim, settings) as beat:
-            result = process_document(data, filename, options, settings, doc_id=claim.document_id)
+            result = process_document(
+                data, filename, options, settings, doc_id=claim.document_id,
+                on_stage=_ProgressReporter(claim, settings),
+            )
             record = to_record(result).to_json_dict()
             _store_outputs(result, storage, record)
         if beat.lost:

@@ -115,6 +115,18 @@ def heartbeat(session: Session, c: Claim, lease_s: float) -> bool:
     return bool(res.rowcount)  # type: ignore[attr-defined]
 
 
+def report_progress(session: Session, c: Claim, progress: float) -> None:
+    """Set the document's progress while the claim is still ours; commits."""
+    owned = select(Job.id).where(_fenced(c))  # type: ignore[arg-type]
+    session.execute(
+        update(Document)
+        .where(Document.id == c.document_id, owned.exists())
+        .values(progress=progress, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
 def mark_done(session: Session, c: Claim) -> bool:
     """Finish the job in the caller's transaction; ``False`` (nothing changed) if we lost it."""
     now = utcnow()

@@ -134,3 +134,33 @@ def test_processing_twice_is_impossible(service_settings: SettingsFactory) -> No
     with get_session_factory(settings)() as s:
         job = s.scalars(select(Job).where(Job.document_id == doc_id)).one()
     assert job.runs_completed == 1 and job.attempts == 1
+
+
+def test_progress_moves_between_stages(service_settings: SettingsFactory) -> None:
+    import threading
+
+    from idp.db import Document
+
+    settings = service_settings("local")
+    upgrade_database(settings)
+    storage = get_storage(settings)
+    scan = pdf_with_pages([text_page(TEXT_LINES, dpi=200).image] * 2, dpi=200)
+    with get_session_factory(settings)() as s:
+        owner, _ = create_key(s, "uploader")
+        s.commit()
+        docs, _ = accept_uploads(s, storage, settings, owner, [Upload("scan.pdf", scan)],
+                                 "application")
+        s.commit()
+    doc_id = docs[0].id
+    worker = threading.Thread(target=claim_and_run, args=(settings, "w", doc_id))
+    worker.start()
+    seen = []
+    while worker.is_alive():
+        with get_session_factory(settings)() as s:
+            doc = s.get(Document, doc_id)
+            assert doc is not None
+            seen.append(doc.progress)
+        time.sleep(0.05)
+    worker.join()
+    assert seen == sorted(seen)  # never goes backwards
+    assert any(0.1 < p < 1.0 for p in seen), seen  # reported between stages
