@@ -17,7 +17,7 @@ MIN_FALLBACK_SCORE = 0.05
 def pair_candidates(
     pair: LabelValuePair,
     scores: dict[str, float],
-    value_score: float,
+    value_scores: dict[str, float],
     extractor: str,
     context: ExtractionContext,
 ) -> list[Candidate]:
@@ -54,18 +54,26 @@ def pair_candidates(
                 ocr_confidence=pair.confidence,
                 source_id=source_id(pair.page, pair.value_bbox),
                 label_id=source_id(pair.page, pair.label_bbox),
-                features={"margin": margin, "value_is_label": value_score},
+                features={
+                    "margin": margin,
+                    # Reading like another field's label (an address value resembles the
+                    # "Address" hint, and that is no fault).
+                    "value_is_label": max(
+                        (v for f, v in value_scores.items() if f != name), default=0.0
+                    ),
+                },
             )
         )
     return out
 
 
-def value_label_score(pair: LabelValuePair, context: ExtractionContext) -> float:
-    """How much a pair's value reads like a field label itself (another field's label)."""
-    scores = list(context.labels.lexical(pair.value).values())
+def value_label_scores(pair: LabelValuePair, context: ExtractionContext) -> dict[str, float]:
+    """How much a pair's value reads like each field's label (it may be the next label)."""
+    scores = dict(context.labels.lexical(pair.value))
     if any(ch.isalpha() for ch in pair.value):
-        scores += context.labels.semantic(pair.value).values()
-    return max(scores, default=0.0)
+        for name, score in context.labels.semantic(pair.value).items():
+            scores[name] = max(scores.get(name, 0.0), score)
+    return scores
 
 
 class KeyValueExtractor:
@@ -81,6 +89,6 @@ class KeyValueExtractor:
             if not scores:
                 continue
             out += pair_candidates(
-                pair, scores, value_label_score(pair, context), self.name, context
+                pair, scores, value_label_scores(pair, context), self.name, context
             )
         return out

@@ -8,7 +8,7 @@ embeddings of every field's hints and learned phrasings, so "Income each month" 
 from __future__ import annotations
 
 from extractors.base import Candidate, ExtractionContext
-from extractors.keyvalue import pair_candidates, value_label_score
+from extractors.keyvalue import pair_candidates, value_label_scores
 from idp.datamodel import Page
 
 MIN_SCORE = 0.1
@@ -31,6 +31,6 @@ class SemanticLabelExtractor:
             scores = context.labels.semantic(pair.label)
             if max(scores.values(), default=0.0) < MIN_SCORE:
                 continue
-            value_score = value_label_score(pair, context)
-            out += pair_candidates(pair, scores, value_score, self.name, context)
+            value_scores = value_label_scores(pair, context)
+            out += pair_candidates(pair, scores, value_scores, self.name, context)
         return out

@@ -283,8 +283,9 @@ def normalise_address(text: str) -> Normalised:
     raw = re.sub(r",?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$", "", raw).strip(", ")
     if len(raw) < 5 or not any(ch.isalpha() for ch in raw):
         return Normalised(raw or None, [f"{raw!r} is too short for an address"])
-    if not re.search(r"\d|,", raw):
-        # A street address has a house number or at least two parts (house, town).
+    if not (raw[0].isdigit() or "," in raw):
+        # A street address starts with a house number or has at least two parts (house,
+        # town); "Section 3 - Your circumstances" is a heading.
         return Normalised(raw, [f"{raw!r} does not look like an address (no number or comma)"])
     return Normalised(raw)
 

@@ -28,7 +28,7 @@ def candidate_confidence(candidate: Candidate, valid: bool) -> float:
     score = label * reading
     # A "value" that reads like a field label is most likely the next field's label.
     value_is_label = candidate.features.get("value_is_label", 0.0)
-    score *= 1.0 - 0.7 * min(max(value_is_label - 0.3, 0.0) / 0.7, 1.0)
+    score *= 1.0 - 0.8 * min(max(value_is_label - 0.2, 0.0) / 0.5, 1.0)
     if candidate.errors:
         score *= 0.5
     if not valid:

@@ -192,7 +192,9 @@ def test_a_printed_phrase_is_not_a_name(text: str) -> None:
 
 def test_an_address_needs_a_number_or_two_parts() -> None:
     assert normalise_address("Rose Cottage, Llanbedr").ok
+    assert normalise_address("14 Station Road Aberystwyth").ok
     assert not normalise_address("Electronic mail address").ok
+    assert not normalise_address("Section 3 - Your circumstances").ok
 
 
 def test_a_name_with_digits_is_flagged() -> None:
