@@ -10,6 +10,7 @@ thinnest tick seen (~0.05).
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,8 @@ CHECKED_GLYPHS = {"☑", "☒", "■", "▣", "[x]", "[X]", "[✓]", "[✔]", "(
 UNCHECKED_GLYPHS = {"☐", "□", "▢", "[ ]", "[]", "( )", "()"}
 BOX_JUNK = "[](){}|_"
 """Characters Tesseract makes of a box's sides."""
+BOX_AS_LETTERS = re.compile(r"^[A-Za-z0-9][A-Za-z]?[/|\\]?(?=[A-Z][a-zà-ÿ])")
+"""One or two letters before a capitalised word: a box OCR read as "DJ" or "M/"."""
 PREFIX_GLYPHS = {"☑", "☒", "☐", "□", "▢", "▣", "■"}
 
 
@@ -300,7 +303,12 @@ def trim_box_words(words: list[Word], boxes: list[FoundBox]) -> list[Word]:
             if x0 < bx0 - 0.5 * side:
                 continue  # the word starts well before the box: not the box's misreading
             if x0 > (bx0 + bx1) / 2:
-                continue  # the word starts inside the box's right half: it is the label
+                # The word starts in the box's right half or just after it: the label,
+                # unless it is nothing but a side read as "]" or "|".
+                if x0 <= bx1 + 0.6 * side and all(ch in BOX_JUNK for ch in text):
+                    text = ""
+                    break
+                continue
             cover = (min(x1, bx1 + 0.1 * side) - x0) / max(x1 - x0, 1e-6)
             if cover >= 0.85:
                 text = ""
@@ -310,6 +318,11 @@ def trim_box_words(words: list[Word], boxes: list[FoundBox]) -> list[Word]:
             # spanning the box) keeps its letters.
             n = round(cover * len(text)) + 1
             cut = max((k + 1 for k, ch in enumerate(text[:n]) if ch in BOX_JUNK), default=0)
+            if cut == 0:
+                # The box read as letters glued to a capitalised label: "DJPhone",
+                # "MlFfôn/Phone", "M/Not working" (but "Email" keeps its "E").
+                glued = BOX_AS_LETTERS.match(text)
+                cut = glued.end() if glued else 0
             text = text[cut:].lstrip(BOX_JUNK + " ")
             x0 = max(x0, bx1 + 0.15 * side)
         if not text:

@@ -179,7 +179,10 @@ def _checkbox_groups(ctx: KvContext) -> None:
         ticked = [k for k in group if ctx.boxes[k].checked and ctx.checkboxes[k].label]
         if not ticked:
             continue
-        value = ", ".join(ctx.checkboxes[k].label for k in ticked)
+        labels = [ctx.checkboxes[k].label for k in ticked]
+        if ctx.page.source == PageSource.OCR:
+            labels = [label.rstrip(".") for label in labels]  # speckle read as a full stop
+        value = ", ".join(labels)
         vbox = union([ctx.checkboxes[k].label_bbox or ctx.boxes[k].bbox for k in ticked])
         conf = min(ctx.boxes[k].confidence for k in ticked)
         ctx.emit(question.word_ids, [], "checkbox", 0.95 * conf, value, vbox)
@@ -190,8 +193,8 @@ def _question_left(ctx: KvContext, box: BBox, options: set[int | None]) -> Segme
     cy = (box[1] + box[3]) / 2
     best, best_x = None, -1.0
     for s in ctx.segments:
-        if not s.bbox[1] <= cy <= s.bbox[3]:
-            continue
+        if not s.bbox[1] <= cy <= s.bbox[3] or not any(c.isalnum() for c in s.text):
+            continue  # not on the row, or a box side read as "]"
         if s.bbox[2] <= box[0] + 1 and s.bbox[2] > best_x:
             best, best_x = s, s.bbox[2]
     if best is None or best.index in options or best.index in ctx.used:

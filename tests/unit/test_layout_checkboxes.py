@@ -201,3 +201,22 @@ def test_scan_units_are_pixels() -> None:
     analyse_page(page, img, use_model=False)
     found = [(c.bbox[0] / PX, c.bbox[1] / PX, c.checked) for c in page.checkboxes]
     assert _score(found, truth) == 1.0
+
+
+def test_box_read_as_letters_or_a_bracket_is_dropped_from_labels() -> None:
+    img = blank_image()
+    rng = random.Random(8)
+    draw_box(img, 100, 200, 9, "fill", rng)
+    draw_box(img, 200, 200, 9, "empty", rng)
+    # "DJPhone": the box read as two letters glued to the label; "]" then "Post".
+    words = [
+        Word(text="DJPhone", bbox=(100, 199, 140, 210), confidence=0.6),
+        Word(text="]", bbox=(206, 199, 210, 210), confidence=0.4),
+        Word(text="Post", bbox=(213, 199, 235, 210), confidence=0.9),
+    ]
+    page = make_page(words, source=PageSource.OCR)
+    page.dpi = 72.0
+    analyse_page(page, img, use_model=False)
+    assert sorted((c.label, c.checked) for c in page.checkboxes) == [
+        ("Phone", True), ("Post", False)
+    ]
