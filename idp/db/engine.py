@@ -91,3 +91,13 @@ def dispose_engines() -> None:
             engine.dispose()
         _engines.clear()
         _factories.clear()
+
+
+def forget_engines_after_fork() -> None:
+    """In a forked child: drop the parent's pooled connections without closing them (they
+    belong to the parent), so the child opens its own."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose(close=False)
+        _engines.clear()
+        _factories.clear()

@@ -14,6 +14,7 @@ import os
 import socket
 
 from celery import Celery, Task
+from celery.signals import worker_process_init
 from sqlalchemy import select
 
 from idp.db import get_session_factory
@@ -51,6 +52,17 @@ def make_celery(settings: Settings) -> Celery:
 
 
 celery_app = make_celery(get_settings())
+
+
+@worker_process_init.connect
+def _after_fork(**_: object) -> None:
+    # Pool children are forked from the main process, which may hold database connections
+    # and S3 connection pools (the sweeper uses them): never share those across processes.
+    from idp.db.engine import forget_engines_after_fork
+    from idp.storage import forget_stores_after_fork
+
+    forget_engines_after_fork()
+    forget_stores_after_fork()
 
 
 def _wait_for(document_id: str) -> tuple[str, float]:

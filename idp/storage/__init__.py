@@ -77,3 +77,9 @@ def get_storage(settings: Settings | None = None) -> ObjectStore:
                 )
             _stores[ident] = store
         return store
+
+
+def forget_stores_after_fork() -> None:
+    """In a forked child: new store instances, so no HTTP connection pool is shared."""
+    with _lock:
+        _stores.clear()
