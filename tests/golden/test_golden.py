@@ -122,7 +122,8 @@ def _compare(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
         if ratio(exp_text, act_text) < min_ratio:
             problems.append(f"{where}: text similarity {ratio(exp_text, act_text):.1f}")
         for line in exp["lines"]:
-            best = max(act["lines"], key=lambda a, line=line: ratio(a[0], line[0]), default=None)
+            target: str = line[0]
+            best = max(act["lines"], key=lambda a: float(ratio(a[0], target)), default=None)
             if best is None or ratio(best[0], line[0]) < min_ratio - 5:
                 problems.append(f"{where}: line {line[0]!r} not found")
             elif not _close(best[1:], line[1:], tol):

@@ -81,7 +81,7 @@ def make_phone(rng: random.Random) -> tuple[str, str]:
     """A UK mobile or landline, with or without +44 and spaces; canonical is digits with 0."""
     if rng.random() < 0.6:
         rest = f"7{rng.randint(100, 999)}{rng.randint(100000, 999999)}"  # 10 digits after 0
-        groups = (rest[:4], rest[4:])
+        groups: tuple[str, ...] = (rest[:4], rest[4:])
     else:
         area = rng.choice(["29", "1970", "1248", "1792", "1267", "117", "161"])
         local_len = 10 - len(area)
