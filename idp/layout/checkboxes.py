@@ -248,20 +248,24 @@ def merge_boxes(
     at the box is OCR reading the box as "[]" or "[m]" before the label (see
     ``trim_box_words``), so on an ``ocr`` page it does not count against the box.
     """
-    out = list(glyphs)
     by_top = sorted(words, key=lambda w: w.bbox[1])
     tops = [w.bbox[1] for w in by_top]
     tallest = max((w.bbox[3] - w.bbox[1] for w in words), default=0.0)
+    kept: list[FoundBox] = []
     for d in drawn:
-        if any(_overlaps(d.bbox, g.bbox) for g in glyphs):
+        # In a text layer the glyph is the truth and the drawing its rendering; on a scan
+        # OCR's "[X]" is a reading of the drawn box, whose ink is the better witness.
+        if not ocr and any(_overlaps(d.bbox, g.bbox) for g in glyphs):
             continue
         # Only words starting less than the tallest word's height above the box can touch it.
         lo = bisect.bisect_left(tops, d.bbox[1] - tallest)
         hi = bisect.bisect_right(tops, d.bbox[3])
         if any(_inside_word(d.bbox, w, ocr) for w in by_top[lo:hi]):
             continue
-        out.append(d)
-    return out
+        kept.append(d)
+    if ocr:
+        glyphs = [g for g in glyphs if not any(_overlaps(g.bbox, d.bbox) for d in kept)]
+    return glyphs + kept
 
 
 def _inside_word(box: BBox, word: Word, ocr: bool) -> bool:

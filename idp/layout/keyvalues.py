@@ -149,9 +149,8 @@ def _smallest_cell(box: BBox, cells: list[BBox]) -> int:
 # -- 1. checkbox groups -----------------------------------------------------------------------
 def _checkbox_groups(ctx: KvContext) -> None:
     option_segs: set[int | None] = {b.label_segment for b in ctx.boxes}
-    order = sorted(range(len(ctx.boxes)), key=lambda k: ctx.boxes[k].bbox[1::-1])
     groups: list[list[int]] = []
-    for k in order:
+    for k in _row_order(ctx.boxes):
         box = ctx.boxes[k].bbox
         side = box[3] - box[1]
         if groups:
@@ -186,6 +185,22 @@ def _checkbox_groups(ctx: KvContext) -> None:
         vbox = union([ctx.checkboxes[k].label_bbox or ctx.boxes[k].bbox for k in ticked])
         conf = min(ctx.boxes[k].confidence for k in ticked)
         ctx.emit(question.word_ids, [], "checkbox", 0.95 * conf, value, vbox)
+
+
+def _row_order(boxes: list[FoundBox]) -> list[int]:
+    """Box indices row by row, left to right; boxes on one row may differ by a pixel or
+    two in height (a glyph read by OCR beside a box found in the image)."""
+    by_centre = sorted(range(len(boxes)), key=lambda k: boxes[k].bbox[1] + boxes[k].bbox[3])
+    rows: list[list[int]] = []
+    for k in by_centre:
+        b = boxes[k].bbox
+        if rows:
+            r = boxes[rows[-1][0]].bbox
+            if abs((b[1] + b[3]) - (r[1] + r[3])) / 2 < 0.5 * (r[3] - r[1]):
+                rows[-1].append(k)
+                continue
+        rows.append([k])
+    return [k for row in rows for k in sorted(row, key=lambda k: boxes[k].bbox[0])]
 
 
 def _question_left(ctx: KvContext, box: BBox, options: set[int | None]) -> Segment | None:
