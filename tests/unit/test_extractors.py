@@ -304,3 +304,22 @@ def test_semantic_option_labels_map_to_enum_members() -> None:
         {"Sole trader"}))
     found = CheckboxGroupExtractor().extract(page, context(page, semantic=True))
     assert [c.value for c in found] == ["self_employed"]
+
+
+def test_a_second_document_type_needs_no_code() -> None:
+    schema = load_schema("parking_permit", SETTINGS)
+    page = make_page([
+        [(50, "Full name:"), (300, "Margaret Thompson")],
+        [(50, "Vehicle registration:"), (300, "CY19 KLM")],
+        [(50, "Amount paid:"), (300, "45.00 GBP")],
+        [(50, "Postcode:"), (300, "sy23 1ab")],
+    ])
+    result = result_for(page)
+    result.schema_name = "parking_permit"
+    candidates = collect_candidates(result, schema, use_semantic=False)
+    fields = choose_winners(score_candidates(candidates, schema), schema)
+    assert fields["full_name"].value == "Margaret Thompson"
+    assert fields["vehicle_registration"].value == "CY19 KLM"
+    assert fields["amount_paid"].value == "45.00"
+    assert fields["postcode"].value == "SY23 1AB"
+    assert fields["application_date"].value is None
