@@ -32,6 +32,10 @@ class LineGeometry:
     """Tilt of the lines in degrees, counter-clockwise positive, in the image as given."""
     strength: float
     """Best-axis score over other-axis score; near 1 means no clear lines were found."""
+    ink: int = 0
+    """Ink pixels found on the reduced page."""
+    across_angle: float = 0.0
+    """Tilt of the best lines running across the page, whichever axis won."""
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -134,10 +138,11 @@ def find_line_geometry(small: np.ndarray) -> LineGeometry:
     import numpy as np
 
     ys, xs = np.nonzero(ink_mask(small))
-    if len(ys) < 50:
-        return LineGeometry(vertical=False, angle=0.0, strength=1.0)
-    if len(ys) > MAX_POINTS:
-        pick = np.random.default_rng(0).choice(len(ys), MAX_POINTS, replace=False)
+    ink = len(ys)
+    if ink < 50:
+        return LineGeometry(vertical=False, angle=0.0, strength=1.0, ink=ink)
+    if ink > MAX_POINTS:
+        pick = np.random.default_rng(0).choice(ink, MAX_POINTS, replace=False)
         ys, xs = ys[pick], xs[pick]
     fy, fx = ys.astype(np.float64), xs.astype(np.float64)
     # Rows grow downwards, so lines rising to the right (a counter-clockwise tilt) satisfy
@@ -145,8 +150,8 @@ def find_line_geometry(small: np.ndarray) -> LineGeometry:
     h_angle, h_score = _best_angle(fy, fx)
     v_angle, v_score = _best_angle(fx, fy)
     if v_score > h_score:
-        return LineGeometry(vertical=True, angle=v_angle, strength=v_score / max(h_score, 1.0))
-    return LineGeometry(vertical=False, angle=h_angle, strength=h_score / max(v_score, 1.0))
+        return LineGeometry(True, v_angle, v_score / max(h_score, 1.0), ink, h_angle)
+    return LineGeometry(False, h_angle, h_score / max(v_score, 1.0), ink, h_angle)
 
 
 def rotate_quarter(gray: np.ndarray, degrees: int) -> np.ndarray:
