@@ -8,6 +8,7 @@ import os
 import resource
 import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -313,3 +314,25 @@ def test_missing_language_pack_fails_only_documents_that_need_ocr():
     with pytest.raises(EngineError, match="tlh is not installed"):
         read_pages(scan, klingon, settings, result)
     scan.close()
+
+
+FUNSD = Path(__file__).resolve().parents[3] / "shared" / "data" / "funsd-train" / "images"
+
+
+@pytest.mark.ml
+@pytest.mark.skipif(not FUNSD.is_dir(), reason="FUNSD scans not present (../shared/data)")
+def test_real_scans_turned_every_way_come_back_upright():
+    import cv2
+
+    from idp.engines.image_prep import rotate_quarter
+    from idp.engines.orientation import make_upright
+
+    wrong = []
+    for path in sorted(FUNSD.glob("*.png"))[:6]:
+        scan = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        for rotation in (0, 90, 180, 270):
+            turned = rotate_quarter(scan, (360 - rotation) % 360)
+            found = make_upright(turned).rotation
+            if found != rotation:
+                wrong.append((path.name, rotation, found))
+    assert wrong == []
