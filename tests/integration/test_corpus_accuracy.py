@@ -15,6 +15,8 @@ A readable report with every miss and a diagnosis goes to ``benchmarks/out/``.
 from __future__ import annotations
 
 import dataclasses
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +85,17 @@ def _write_report(r: Readings) -> None:
         lines.append(score_signatures(t, rec).report(f"signature states, {kind}"))
         lines += [f"  KV MISS {m}" for m in strict.misses]
         lines += [f"  CHECKBOX MISS {m}" for m in score_checkboxes(t, rec).misses]
+        lines += [f"  SIGNATURE MISS {m}" for m in score_signatures(t, rec).misses]
     rotated = [(t, rec) for t, rec in zip(r.truth, r.records, strict=True) if t["rotation"]]
     lines.append(score_key_values([t for t, _ in rotated], [x for _, x in rotated]).report(
         "key-value recall, rotated scans"))
     lines.append(score_key_values(r.twin_truth, r.twin_records).report(
         "key-value recall, the same forms upright"))
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    partial = REPORT.with_suffix(f".{os.getpid()}.tmp")  # concurrent runs must not interleave
+    partial.write_text(f"# {stamp}\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(partial, REPORT)
 
 
 def _explain(score: Score) -> str:

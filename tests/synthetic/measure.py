@@ -213,4 +213,11 @@ def score_signatures(truth_docs: list[dict[str, Any]], records: list[dict[str, A
                 hit = bool(near) and math.dist(_centre(near[0]["bbox"]), (cx, cy)) < 0.1 \
                     and bool(near[0]["signed"]) == bool(sig["signed"])
                 score.add(hit, {"kind": truth["kind"], "signed": sig["signed"]})
+                if not hit:
+                    score.misses.append({
+                        "file": truth["file"], "page": tpage["number"], "signed": sig["signed"],
+                        "why": "no signature line detected near it" if not near
+                        else f"nearest detected: signed={near[0]['signed']} at "
+                        f"{[round(v, 3) for v in near[0]['bbox']]}",
+                    })
     return score
