@@ -23,6 +23,9 @@ seed)) -> list[PIL.Image]``
 ``write_corpus(dir, documents=None, **plan_args)``
     Files plus ``truth.json`` (``{"documents": [CorpusDocument.truth(), ...]}``). Scans cycle
     through PNG, JPEG, image-only PDF and two-page TIFF, upright and turned 90/180/270°.
+``python -m tests.synthetic DIR [--text N] [--scans N] [--seed S] [--layouts all|dev|test]
+[--phrasings hint|test]``
+    The same from the command line.
 ``tests.synthetic.measure``
     ``score_key_values`` / ``score_checkboxes`` / ``score_signatures`` of records against truth.
 
