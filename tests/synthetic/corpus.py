@@ -88,7 +88,10 @@ class CorpusDocument:
             "pages": pages,
             "fields": {k: v for k, v in self.plan.fields.items()
                        if v["page"] <= self.page_count},
-            "canonical": self.form.canonical(),
+            "canonical": {k: v for k, v in self.form.canonical().items()
+                          if self.plan.fields[k]["page"] <= self.page_count},
+            "fields_not_in_file": sorted(k for k, v in self.plan.fields.items()
+                                         if v["page"] > self.page_count),
         }
 
 
