@@ -1,10 +1,15 @@
 """The reading stage: words with boxes for every page, plus an upright page image.
 
-A PDF page with characters is read from its text layer (no OCR) and rendered cheaply
-for the layout stage. A page without characters, and every page of an image file, is
-rendered or decoded, turned upright, deskewed, cleaned and read by Tesseract once.
-OCR pages of one document run in parallel threads (Tesseract is a subprocess). A page
-that fails keeps its error and the rest of the document goes on.
+A PDF page with a text layer is read from it with PDFium (no OCR) and rendered cheaply
+for the layout stage. A scanned page (no characters, only a stamp over a page-sized
+image, or unmapped glyph codes) and every page of an image file is decoded or rendered,
+turned upright, deskewed, binarised or enlarged by text size, and read by Tesseract
+once. OCR pages of one document run in parallel threads (Tesseract is a subprocess).
+A page that fails keeps its error and the rest of the document goes on; a document with
+no readable page fails with the first page's reason.
+
+``result.timings`` gains the seconds spent per step summed over pages (``text_layer``,
+``render``, ``prepare``, ``ocr``); with parallel pages the sum can exceed the wall time.
 """
 
 from __future__ import annotations
@@ -34,8 +39,6 @@ log = logging.getLogger(__name__)
 TEXT_PAGE_IMAGE_DPI = 144.0
 """Resolution of the image rendered for text-layer pages (layout looks for boxes and
 rules on it, not letters): ~7 ms a page."""
-
-
 STAMP_WORDS = 20
 """A page with fewer text-layer words than this over a page-sized image is OCR'd."""
 
