@@ -68,6 +68,9 @@ def find_signatures(
     h_ref = heights[len(heights) // 2]
     found: list[FoundSignature] = []
     used_labels: set[int] = set()
+    # OCR reads a scribble as "ALS" or "~~ 2" with middling confidence; only a confident
+    # reading on a scan counts as a typed name (the ink decides the rest).
+    min_typed = 0.85 if img is not None and img.scanned else 0.5
     # Every (label, line) that could belong together, best first; each is used once.
     options = sorted(
         (d, k, n, band)
@@ -88,7 +91,7 @@ def find_signatures(
             for i, w in enumerate(words)
             if i not in label.word_ids
             and _inside(w.bbox, band)
-            and w.confidence >= 0.5
+            and w.confidence >= min_typed
             and sum(ch.isalnum() for ch in w.text) >= 2
             and not UNDERSCORES.match(w.text)
         ]
@@ -119,6 +122,9 @@ def _label_part(seg: Segment, words: list[Word]) -> Segment:
     """The segment without its fill-in underscores (a text-layer signature line) or what
     OCR made of the signature itself ("—_—"): only words with a letter or digit."""
     ids = [i for i in seg.word_ids if not UNDERSCORES.match(words[i].text)]
+    colon = next((n for n, i in enumerate(ids) if words[i].text.endswith(":")), None)
+    if colon is not None:
+        ids = ids[: colon + 1]  # "Signature: ALS": what follows the colon is the mark
     while ids and not any(c.isalnum() for c in words[ids[-1]].text):
         ids.pop()  # a scribble after the label, not "/" inside "Llofnod / Signature"
     if not ids or len(ids) == len(seg.word_ids):
