@@ -74,15 +74,23 @@ class TesseractOcr:
 
 @functools.lru_cache(maxsize=1)
 def installed_languages() -> frozenset[str]:
-    """Tesseract's installed language packs (asked once per process)."""
+    """Tesseract's installed language packs (asked once per process).
+
+    Read from ``tesseract --list-langs`` directly: ``pytesseract.get_languages()`` drops
+    capitalised names, so script models such as ``Latin`` looked missing.
+    """
     import pytesseract
 
     try:
-        return frozenset(pytesseract.get_languages(config=""))
-    except pytesseract.TesseractNotFoundError as exc:
+        listing = subprocess.run(
+            [pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
+            capture_output=True, text=True, timeout=30, check=True,
+        ).stdout
+    except FileNotFoundError as exc:
         raise EngineError("the tesseract program is not installed") from exc
-    except (pytesseract.TesseractError, OSError, subprocess.SubprocessError) as exc:
+    except (OSError, subprocess.SubprocessError) as exc:
         raise EngineError(f"tesseract cannot list its languages: {exc}") from exc
+    return frozenset(line.strip() for line in listing.splitlines()[1:] if line.strip())
 
 
 def words_from_data(data: dict[str, list]) -> list[Word]:
