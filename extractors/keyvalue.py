@@ -30,7 +30,9 @@ def pair_candidates(
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:MAX_FIELDS_PER_LABEL]
     if not ranked:
         return []
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    accepts = {
+        name: normalise_field(context.schema.fields[name], pair.value).ok for name, _ in ranked
+    }
     rejected = False
     out = []
     for rank, (name, score) in enumerate(ranked):
@@ -38,10 +40,12 @@ def pair_candidates(
             close = ranked[0][1] - score <= SECOND_FIELD_MARGIN
             if not (close or (rejected and score >= MIN_FALLBACK_SCORE)):
                 break
-        spec = context.schema.fields[name]
-        if not normalise_field(spec, pair.value).ok:
+        if not accepts[name]:
             rejected = True
-        margin = score - runner_up if rank == 0 else score - ranked[0][1]
+        # A label is ambiguous only between fields that could hold this value: "Where you
+        # live" is as close to phone as to address, but an address is no phone number.
+        rivals = [s for other, s in ranked if other != name and accepts[other]]
+        margin = score - max(rivals, default=0.0)
         out.append(
             Candidate(
                 field=name,
