@@ -8,6 +8,7 @@ one thread because pages are already processed in parallel.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,12 +20,53 @@ if TYPE_CHECKING:
     import numpy as np
 
 MODEL_FILE = "layout_cdla.onnx"
+log = logging.getLogger(__name__)
 
 
 def _base() -> Any:
     from layoutparser.models.base_layoutmodel import BaseLayoutModel
 
     return BaseLayoutModel
+
+
+LIBRARY_LOGGERS = (
+    "RapidLayout",
+    "rapid_layout.model_handler.main",
+    "rapid_layout.model_handler.utils",
+    "rapid_layout.inference_engine.base",
+    "rapid_layout.inference_engine.onnxruntime.main",
+    "rapid_layout.inference_engine.onnxruntime.provider_config",
+)
+"""rapid-layout's loggers (1.2.1). Each gets a coloured stderr handler at INFO when the
+package creates it, with propagation off, so every CLI run printed the model's class list."""
+
+
+class _ForwardWarnings(logging.Handler):
+    """Hands rapid-layout's warnings and errors to our logger; drops its INFO chatter."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log.handle(record)
+
+
+def quieten_library_logger() -> None:
+    """Replace rapid-layout's stderr handlers with one that forwards warnings to ours.
+
+    The package's ``Logger`` helper resets the level to INFO each time a logger is made
+    but adds its own handler only to a logger that has none; a logger that already holds
+    our handler therefore stays quiet, whenever the package creates it.
+    """
+    names = set(LIBRARY_LOGGERS) | {
+        name for name in logging.root.manager.loggerDict if name.startswith("rapid_layout")
+    }
+    for name in names:
+        logger = logging.getLogger(name)
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        logger.addHandler(_ForwardWarnings())
+        logger.propagate = False
 
 
 class RapidLayoutModel:
@@ -44,6 +86,7 @@ class RapidLayoutModel:
             from rapid_layout import RapidLayout
         except ImportError as exc:  # pragma: no cover - the package is a core dependency
             raise EngineError("rapid-layout is not installed (pip install rapid-layout)") from exc
+        quieten_library_logger()
         model = Path(rapid_layout.__file__).parent / "models" / MODEL_FILE
         if not model.is_file():
             raise EngineError(f"rapid-layout's bundled model {MODEL_FILE} is missing")
