@@ -218,6 +218,50 @@ def ink_rows(binary: np.ndarray) -> np.ndarray:
     return (binary.shape[1] * 255.0 - paper.astype(np.float64)) / 255.0
 
 
+RULE_SHARE = 1 / 15
+"""A horizontal run of ink at least this share of the page width is a rule, not text
+(at 300 dpi about 14 mm; the widest letter stroke is a few millimetres)."""
+RULE_LINES = 8.0
+"""…and at least this many text-line heights long: on a 100 dpi scan letters touch, and
+the middle rows of a word can be one run of ink as wide as a fifteenth of the page."""
+
+
+RULE_ROW = 0.8
+"""Share of a row's ink in long runs from which the row is a rule and not counted. A lower
+share also drops rows of text crossed by a box edge or stippled shading: FUNSD scans
+turned four ways came back upright 157/160 at 0.5, 160/160 at 0.8."""
+
+
+def text_ink_rows(binary: np.ndarray, line_height: float | None = None) -> np.ndarray:
+    """``ink_rows`` of ``binary`` with the rows that are mostly horizontal rule zeroed.
+
+    Fill-in lines and underlines sit just below the text they belong to; counted as ink
+    they look like descenders, and a sparse page of labels over rules then read as
+    upside down (form-0013 page 2 of the synthetic corpus). A dilation of the paper with
+    a wide one-row kernel leaves ink only inside runs at least that long, from which each
+    run's full length is recovered. On large text (``line_height`` ≥ 20 px) every other
+    column is enough (a rule stays continuous): ~10 ms for a 300 dpi page, not ~55 ms.
+    """
+    import cv2
+    import numpy as np
+
+    rows = ink_rows(binary)
+    step = 2 if line_height is not None and line_height >= 20 else 1
+    sampled = np.ascontiguousarray(binary[:, ::step]) if step > 1 else binary
+    length = max(8.0, binary.shape[1] * RULE_SHARE, RULE_LINES * (line_height or 0.0))
+    length = int(length / step)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    paper = cv2.dilate(sampled, kernel)
+    paper_sum = cv2.reduce(paper, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
+    core = sampled.shape[1] - paper_sum / 255.0
+    for y in np.nonzero(core > 0.5)[0]:
+        inked = np.concatenate(([0], (paper[y] == 0).astype(np.int8), [0]))
+        runs = int(np.count_nonzero(np.diff(inked) == 1))
+        if step * (core[y] + runs * (length - 1)) >= RULE_ROW * rows[y]:
+            rows[y] = 0.0
+    return rows
+
+
 def text_lines(rows: np.ndarray) -> list[tuple[int, int]]:
     """Start and end rows of the runs of inked rows (text lines on an upright page)."""
     import numpy as np

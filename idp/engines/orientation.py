@@ -151,7 +151,7 @@ def make_upright(gray: np.ndarray, use_classifier: bool = True) -> UprightPage:
     if height is not None and height >= image_prep.DESPECKLE_FROM:
         binary = image_prep.clean(image)
     if turn is None:
-        evidence = upside_down_evidence(image_prep.ink_rows(binary))
+        evidence = upside_down_evidence(image_prep.text_ink_rows(binary, height))
         if use_classifier and text_like and abs(evidence) < WEAK_EVIDENCE:
             second = classifier_rotation(binary)
             if second in (0, 180):  # a quarter-turn answer contradicts the line axis

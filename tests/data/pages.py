@@ -63,6 +63,31 @@ def text_page(
     return GeneratedPage(img, [w for line in lines for w in line.split()])
 
 
+def sparse_form_page(dpi: int = 200) -> Image.Image:
+    """A nearly empty upright A4 page, like the second page of a stacked form: a small
+    serif label over an empty signature rule, then a label over a value written on a
+    fill-in rule that touches its descender zone. The rules are most of the ink."""
+    width = round(A4_POINTS[0] / 72 * dpi)
+    height = round(A4_POINTS[1] / 72 * dpi)
+    img = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(img)
+    small = ImageFont.truetype(f"{FONT_DIR}/DejaVuSerif.ttf", round(7.5 / 72 * dpi))
+    value = ImageFont.truetype(f"{FONT_DIR}/DejaVuSans.ttf", round(10 / 72 * dpi))
+    x = round(dpi * 0.6)
+    line = max(1, round(dpi / 200))
+    y = round(dpi * 0.55)
+    draw.text((x, y), "Signature of applicant", fill=0, font=small)
+    y += round(dpi * 0.38)
+    draw.rectangle((x, y, x + round(dpi * 2.0), y + line), fill=0)
+    y += round(dpi * 0.14)
+    draw.text((x, y), "Application date", fill=0, font=small)
+    y += round(dpi * 0.12)
+    draw.text((x, y), "26 Feb 2024", fill=0, font=value)
+    y += round(10 / 72 * dpi * 1.25)
+    draw.rectangle((x, y, x + round(dpi * 2.6), y + line), fill=0)
+    return img
+
+
 def degrade(
     img: Image.Image,
     skew: float = 0.0,

@@ -336,3 +336,31 @@ def test_real_scans_turned_every_way_come_back_upright():
             if found != rotation:
                 wrong.append((path.name, rotation, found))
     assert wrong == []
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_sparse_page_of_labels_over_rules_is_turned_the_right_way(rotation):
+    """Regression: the second page of a stacked form (two labels, a value, two fill-in
+    rules) came out upside down: the rules under the text counted as descenders."""
+    from idp.engines.orientation import make_upright
+    from tests.data.pages import sparse_form_page
+
+    page = degrade(sparse_form_page(200), rotate=rotation, noise=6, blur=0.5, jpeg_quality=60)
+    upright = make_upright(np.asarray(page))
+    assert upright.rotation == rotation
+
+
+def test_rows_of_rule_are_not_counted_as_text_ink():
+    from idp.engines.image_prep import ink_rows, text_ink_rows
+
+    binary = np.full((200, 1200), 255, np.uint8)
+    binary[50:60, 100:140] = 0  # a letter-sized blob
+    binary[80:82, 100:900] = 0  # a fill-in rule
+    binary[80:82, 950:980] = 0  # a short dash on the rule's rows
+    for x in range(100, 1000, 25):
+        binary[120:130, x : x + 20] = 0  # a line of letters…
+    binary[125, 100:300] = 0  # …crossed by a rule, a small share of those rows
+    rows, plain = text_ink_rows(binary), ink_rows(binary)
+    assert rows[50:60].tolist() == plain[50:60].tolist() == [40.0] * 10
+    assert rows[80:82].tolist() == [0.0, 0.0]
+    assert rows[120:130].tolist() == plain[120:130].tolist()
