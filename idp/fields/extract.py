@@ -98,8 +98,12 @@ def score_candidates(
 def choose_winners(
     scored: list[ScoredCandidate], schema: DocumentSchema
 ) -> dict[str, FieldResult]:
-    """One ``FieldResult`` per schema field: the best candidate, or null when none is left."""
-    ranked = sorted(scored, key=lambda s: s.score, reverse=True)
+    """One ``FieldResult`` per schema field: the best candidate, or null when none is left.
+
+    A value that passes its field's checks beats one that does not, whatever their scores:
+    a weakly labelled address is a better answer than a heading under a strong label.
+    """
+    ranked = sorted(scored, key=lambda s: (s.valid, s.score), reverse=True)
     winners: dict[str, ScoredCandidate] = {}
     claimed: dict[str, str] = {}  # value or label id → field that won it
     for sc in ranked:
