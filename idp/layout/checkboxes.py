@@ -280,10 +280,16 @@ def _inside_word(box: BBox, word: Word, ocr: bool) -> bool:
         return False
     if not ocr or wx0 < box[0] - 0.5 * side:
         return word.confidence >= 0.5 and (wx1 - wx0) > 1.6 * side
-    # On a scan a word may start at a real box that OCR read as "[]" or glued to its
-    # label; but a confidently read word starting with a letter there (a bold "O" of
-    # "Office") is a letter, not a box.
-    return word.confidence >= 0.8 and word.text[0].isalnum()
+    # On a scan a word may start at a real box that OCR read as "[]" or "LI" or glued to
+    # its label ("DJPhone"); but a word much wider than the box that starts with a letter
+    # there (a bold "O" of "Office") is a letter, not a box: when read confidently, or
+    # when it reads as one capitalised word ("Declaration" at 0.79).
+    if (wx1 - wx0) <= 1.6 * side or not word.text[0].isalnum():
+        return False
+    if word.confidence >= 0.8:
+        return True
+    rest = word.text[1:]
+    return word.confidence >= 0.5 and len(rest) >= 4 and rest.isalpha() and rest.islower()
 
 
 def trim_box_words(words: list[Word], boxes: list[FoundBox]) -> list[Word]:

@@ -11,7 +11,13 @@ import pytest
 
 from idp.datamodel import PageSource, Word
 from idp.layout import analyse_page
-from idp.layout.checkboxes import find_glyph_checkboxes, find_image_checkboxes, split_glyph_prefixes
+from idp.layout.checkboxes import (
+    FoundBox,
+    find_glyph_checkboxes,
+    find_image_checkboxes,
+    merge_boxes,
+    split_glyph_prefixes,
+)
 from idp.layout.rulings import prepare_image
 from tests.unit.test_layout_lines import PX, blank_image, make_page, place, px
 
@@ -220,3 +226,24 @@ def test_box_read_as_letters_or_a_bracket_is_dropped_from_labels() -> None:
     assert sorted((c.label, c.checked) for c in page.checkboxes) == [
         ("Phone", True), ("Post", False)
     ]
+
+
+def _drawn(x: float) -> FoundBox:
+    return FoundBox((x, 100.0, x + 40.0, 140.0), checked=False, confidence=0.9)
+
+
+def test_box_ocr_read_as_a_word_of_its_own_size_stays_a_box() -> None:
+    """Tesseract read an empty box as 'LI' at confidence 0.8: a word no wider than the
+    box is the box's reading, not a word the box is a letter of."""
+    words = [Word(text="LI", bbox=(100, 101, 142, 141), confidence=0.8),
+             Word(text="Student", bbox=(160, 104, 323, 137), confidence=0.96)]
+    assert merge_boxes([], [_drawn(100)], words, ocr=True) == [_drawn(100)]
+
+
+def test_first_letter_of_a_capitalised_word_is_not_a_box() -> None:
+    """A bold 'D' starting 'Declaration' (read at 0.79) looks like a filled square."""
+    words = [Word(text="Declaration", bbox=(101, 96, 402, 151), confidence=0.79)]
+    assert merge_boxes([], [_drawn(100)], words, ocr=True) == []
+    # a box glued to its label and read as letters is still a box
+    glued = [Word(text="DJPhone", bbox=(101, 96, 260, 141), confidence=0.6)]
+    assert merge_boxes([], [_drawn(100)], glued, ocr=True) == [_drawn(100)]
