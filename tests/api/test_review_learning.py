@@ -1,7 +1,9 @@
 """Learning from a correction, end to end on the real pipeline and a real service.
 
-Document A labels the household size "Occupants", a phrasing the schema does not list: the
-extractors miss the field and A needs review. A reviewer types the value; the label beside
+Document A labels the household size "Box G", a form code the schema does not list and no
+semantic match can map (a near-miss such as "Occupants" is now found by the semantic
+extractor, so it would not show learning): the extractors miss the field and A needs review.
+A reviewer types the value; the label beside
 it is learned. Document B — another applicant's form with the same phrasing — then comes
 out accepted with the household size right, with no review.
 """
@@ -18,7 +20,7 @@ from tests.synthetic.spec import make_form
 
 pytestmark = [pytest.mark.ml, pytest.mark.slow]
 
-PHRASING = "Occupants"
+PHRASING = "Box G"
 
 
 def _form(index: int) -> tuple[bytes, int]:

@@ -92,13 +92,14 @@ def sign_in_by_keyboard(page: Any, svc: LiveService, role: str, lang: str = "en"
 
 
 def forms() -> list[tuple[str, bytes, Any]]:
-    """Three application forms; the second labels its household size "Occupants", a
-    phrasing no extractor knows, so that one needs review."""
+    """Three application forms; the second labels its household size "Box G", a form code
+    that no extractor can map to a field (a semantic near-miss such as "Occupants" is now
+    found, with low confidence), so that one needs review."""
     out = []
     for i in range(3):
         form = make_form(i, "browser", "inline", "hint")
         if i == 1:
-            form.fields["household_size"].label = "Occupants"
+            form.fields["household_size"].label = "Box G"
         out.append((f"application-{i + 1}.pdf", render_pdf(form), form))
     return out
 
