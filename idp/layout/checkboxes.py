@@ -260,7 +260,7 @@ def merge_boxes(
         # Only words starting less than the tallest word's height above the box can touch it.
         lo = bisect.bisect_left(tops, d.bbox[1] - tallest)
         hi = bisect.bisect_right(tops, d.bbox[3])
-        if any(_inside_word(d.bbox, w, ocr) for w in by_top[lo:hi]):
+        if any(_inside_word(d, w, ocr) for w in by_top[lo:hi]):
             continue
         kept.append(d)
     if ocr:
@@ -268,7 +268,8 @@ def merge_boxes(
     return glyphs + kept
 
 
-def _inside_word(box: BBox, word: Word, ocr: bool) -> bool:
+def _inside_word(found: FoundBox, word: Word, ocr: bool) -> bool:
+    box = found.bbox
     wx0, wy0, wx1, wy1 = word.bbox
     ix = min(box[2], wx1) - max(box[0], wx0)
     iy = min(box[3], wy1) - max(box[1], wy0)
@@ -281,15 +282,17 @@ def _inside_word(box: BBox, word: Word, ocr: bool) -> bool:
     if not ocr or wx0 < box[0] - 0.5 * side:
         return word.confidence >= 0.5 and (wx1 - wx0) > 1.6 * side
     # On a scan a word may start at a real box that OCR read as "[]" or "LI" or glued to
-    # its label ("DJPhone"); but a word much wider than the box that starts with a letter
-    # there (a bold "O" of "Office") is a letter, not a box: when read confidently, or
-    # when it reads as one capitalised word ("Declaration" at 0.79).
+    # its label ("DJPhone", "Clinwork"); but a word much wider than the box that starts
+    # with a letter there (a bold "O" of "Office") is a letter, not a box: when read
+    # confidently, or when the "box" looks filled (a bold capital's strokes and small
+    # counter) and the word reads as one capitalised word ("Declaration" at 0.79).
     if (wx1 - wx0) <= 1.6 * side or not word.text[0].isalnum():
         return False
     if word.confidence >= 0.8:
         return True
     rest = word.text[1:]
-    return word.confidence >= 0.5 and len(rest) >= 4 and rest.isalpha() and rest.islower()
+    return (found.checked and word.confidence >= 0.5 and len(rest) >= 4
+            and rest.isalpha() and rest.islower())
 
 
 def trim_box_words(words: list[Word], boxes: list[FoundBox]) -> list[Word]:

@@ -228,8 +228,8 @@ def test_box_read_as_letters_or_a_bracket_is_dropped_from_labels() -> None:
     ]
 
 
-def _drawn(x: float) -> FoundBox:
-    return FoundBox((x, 100.0, x + 40.0, 140.0), checked=False, confidence=0.9)
+def _drawn(x: float, checked: bool = False) -> FoundBox:
+    return FoundBox((x, 100.0, x + 40.0, 140.0), checked=checked, confidence=0.9)
 
 
 def test_box_ocr_read_as_a_word_of_its_own_size_stays_a_box() -> None:
@@ -243,7 +243,8 @@ def test_box_ocr_read_as_a_word_of_its_own_size_stays_a_box() -> None:
 def test_first_letter_of_a_capitalised_word_is_not_a_box() -> None:
     """A bold 'D' starting 'Declaration' (read at 0.79) looks like a filled square."""
     words = [Word(text="Declaration", bbox=(101, 96, 402, 151), confidence=0.79)]
-    assert merge_boxes([], [_drawn(100)], words, ocr=True) == []
-    # a box glued to its label and read as letters is still a box
-    glued = [Word(text="DJPhone", bbox=(101, 96, 260, 141), confidence=0.6)]
-    assert merge_boxes([], [_drawn(100)], glued, ocr=True) == [_drawn(100)]
+    assert merge_boxes([], [_drawn(100, checked=True)], words, ocr=True) == []
+    # an empty box glued to its label and read as letters is still a box
+    for text in ("DJPhone", "Clinwork"):
+        glued = [Word(text=text, bbox=(101, 96, 260, 141), confidence=0.6)]
+        assert merge_boxes([], [_drawn(100)], glued, ocr=True) == [_drawn(100)]
