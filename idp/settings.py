@@ -31,8 +31,13 @@ class OcrSettings(BaseModel):
 
     dpi: int = 300
     """Resolution at which image-only PDF pages are rendered."""
-    languages: str = "eng+cym"
-    """Tesseract language packs, joined with ``+``."""
+    languages: str = "Latin+eng"
+    """Tesseract language models, joined with ``+``. ``Latin`` (Debian
+    ``tesseract-ocr-script-latn``) reads every Latin-script language, Welsh included,
+    with its accents (Sørensen, Łukasz, Siân), which ``eng+cym`` drops; ``eng`` after it
+    keeps English words sure. Measured (issue 2): synthetic scans key–value recall 0.982
+    against 0.863 for ``eng+cym``, FUNSD real scans word recall 0.478 against 0.475;
+    Tesseract CPU +38 % on the synthetic pages, +3 % on FUNSD."""
     page_workers: int = 2
     """Pages of one document read in parallel (Tesseract itself runs single-threaded)."""
     timeout_s: float = 120.0

@@ -16,8 +16,8 @@ class ProcessingOptions(BaseModel):
     schema_name: str | None = None
     """Document type to extract; ``None`` finds key–value pairs only."""
     include_layout: bool = False
-    languages: str = "eng+cym"
-    """Tesseract languages."""
+    languages: str = "Latin+eng"
+    """Tesseract language models, joined with ``+`` (see ``OcrSettings.languages``)."""
     store_page_images: bool = False
     learned_hints: dict[str, list[str]] = Field(default_factory=dict)
     """Label phrasings learned from reviewers' corrections, by field, for this schema."""

@@ -364,3 +364,30 @@ def test_rows_of_rule_are_not_counted_as_text_ink():
     assert rows[50:60].tolist() == plain[50:60].tolist() == [40.0] * 10
     assert rows[80:82].tolist() == [0.0, 0.0]
     assert rows[120:130].tolist() == plain[120:130].tolist()
+
+
+ACCENTED_NAMES = ["Søren Sørensen", "Łukasz Łukaszewicz", "Małgorzata Çelik",
+                  "Siân Siobhán Nguyễn", "Ffôn / Phone +44 7812 570107"]
+
+
+def test_default_languages_keep_the_accents_of_latin_script_names():
+    """The default OCR models read letters the English and Welsh models lack (ø, Ł, ł, Ç)
+    and keep '+44' a plus sign; ``eng+cym`` on the same scan drops most of them."""
+    page = text_page(ACCENTED_NAMES, dpi=300, point_size=12)
+    scan = image_bytes(degrade(page.image, skew=1.0, noise=8, blur=0.5, jpeg_quality=75),
+                       "JPEG", quality=75)
+    settings = Settings()
+    wanted = ["Søren", "Sørensen", "Łukasz", "Łukaszewicz", "Małgorzata", "Çelik", "+44"]
+
+    def right(options: ProcessingOptions) -> list[str]:
+        result = ProcessingResult(id="t", source=Source(filename="names.jpg"))
+        doc = open_document(scan, "names.jpg", settings.limits)
+        try:
+            pages, _ = read_pages(doc, options, settings, result)
+        finally:
+            doc.close()
+        found = set(texts(pages[0]))
+        return [w for w in wanted if w in found]
+
+    assert len(right(ProcessingOptions())) >= len(wanted) - 1
+    assert len(right(ProcessingOptions(languages="eng+cym"))) <= 2
