@@ -4,7 +4,7 @@
 
 1. Scanned pages (generated application forms, spoilt: skew, noise, blur, JPEG; PNG files):
    seconds per page for the bare ``tesseract PAGE out -l LANGS`` command (LANGS: idp's
-   configured OCR languages, ``IDP_OCR__LANGUAGES``, default eng+cym) and for
+   configured OCR languages, ``IDP_OCR__LANGUAGES``, default Latin+eng) and for
    ``idp extract`` on the same files, both with ``OMP_THREAD_LIMIT=1``. ``idp extract``'s
    start-up (Python, imports, model loading) is taken out by timing a batch of N pages and a
    run on one page: per page = (T(N) − T(1)) / (N − 1). Target: ≤ 1.3× Tesseract.
