@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
 
 from idp.datamodel import FieldResult, Page, PageSource, ProcessingResult
+from idp.errors import EngineError
 from idp.normalise import normalise_field
 from idp.schemas import DocumentSchema, FieldFormat
 
@@ -37,19 +37,14 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-@lru_cache(maxsize=1)
 def latin_available() -> bool:
     """Whether Tesseract has the Latin-script model installed."""
-    import subprocess
+    from idp.engines.tesseract_ocr import installed_languages
 
     try:
-        # pytesseract.get_languages() drops capitalised names such as "Latin".
-        listing = subprocess.run(
-            ["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30
-        ).stdout
-    except (OSError, subprocess.SubprocessError):  # no Tesseract: nothing to re-read with
+        return "Latin" in installed_languages()
+    except EngineError:  # no Tesseract: nothing to re-read with
         return False
-    return "Latin" in listing.split()
 
 
 def read_box(image: Any, page: Page, bbox: list[float]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Protocol, runtime_checkable
 
-from idp.errors import IdpError
+from idp.errors import IdpError, NotFoundError
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 
@@ -18,13 +18,8 @@ class StorageError(IdpError):
     title = "Storage unavailable"
 
 
-class ObjectNotFoundError(IdpError):
+class ObjectNotFoundError(NotFoundError):
     """No object under that key."""
-
-    category = "not-found"
-    http_status = 404
-    exit_code = 4
-    title = "Not found"
 
 
 def check_key(key: str) -> str:
