@@ -11,9 +11,10 @@ from __future__ import annotations
 from itertools import permutations
 
 from extractors.base import Candidate, ExtractionContext, normalise_confidence, source_id
-from extractors.labels import label_parts, normalise_label
+from extractors.labels import label_parts
 from idp.datamodel import Checkbox, Page
 from idp.schemas import FieldSource, FieldSpec
+from idp.text import normalise_label
 
 GROUP_GAP = 3.0
 """Boxes further apart than this many box heights (vertically) start a new group."""

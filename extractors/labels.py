@@ -13,7 +13,6 @@ A learned phrasing counts exactly like a schema hint.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz
 
 from idp.schemas import DocumentSchema, FieldSource
+from idp.text import normalise_label
 
 if TYPE_CHECKING:
     from idp.engines.embedder import MiniLmEmbedder
@@ -29,17 +29,6 @@ if TYPE_CHECKING:
 SEMANTIC_FLOOR = 0.2
 SEMANTIC_CEIL = 0.85
 FUZZY_FLOOR = 0.8
-
-_NOISE = re.compile(r"\((?:optional|required|if any|if applicable|dd/mm/yyyy)\)|[*:?#]")
-
-
-def normalise_label(text: str) -> str:
-    """Case-folded label without punctuation that carries no meaning (colons, asterisks)."""
-    text = unicodedata.normalize("NFC", text).replace("\u2019", "'").casefold()
-    text = _NOISE.sub(" ", text)
-    text = re.sub(r"[^\w'/&\-. ]+", " ", text)
-    return " ".join(text.split()).strip(" .-")
-
 
 def label_parts(text: str) -> list[str]:
     """The label and, for a bilingual label, each language's half ("Enw / Name")."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from extractors.base import normalise_confidence
 from idp.datamodel import BBox, Page, Word
+from idp.geometry import centre_in, union
 
 GAP_SPLIT = 1.1
 """A gap wider than this many row heights splits a row into segments."""
@@ -51,15 +52,6 @@ class _Segment:
         return min((normalise_confidence(w.confidence) for w in self.words), default=0.0)
 
 
-def _union(boxes: list[BBox]) -> BBox:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
-
-
 def segments_of(page: Page) -> list[list[_Segment]]:
     """The page's words as rows (top to bottom) of segments (left to right)."""
     words = [w for w in page.words if w.text.strip()]
@@ -90,7 +82,7 @@ def segments_of(page: Page) -> list[list[_Segment]]:
                 segs.append([word])
             else:
                 segs[-1].append(word)
-        out.append([_Segment(s, _union([w.bbox for w in s]), r) for s in segs])
+        out.append([_Segment(s, union([w.bbox for w in s]), r) for s in segs])
     return out
 
 
@@ -120,8 +112,8 @@ def _pair(page: Page, label: list[Word], value: list[Word], origin: str) -> Labe
         label=" ".join(w.text for w in label),
         value=" ".join(w.text for w in value),
         page=page.number,
-        label_bbox=page.relative(_union([w.bbox for w in label])),
-        value_bbox=page.relative(_union([w.bbox for w in value])),
+        label_bbox=page.relative(union([w.bbox for w in label])),
+        value_bbox=page.relative(union([w.bbox for w in value])),
         confidence=min(normalise_confidence(w.confidence) for w in value),
         origin=origin,
     )
@@ -161,7 +153,7 @@ def label_value_pairs(page: Page) -> list[LabelValuePair]:
     data_tables = [t.bbox for t in page.tables if t.n_cols >= 3]
     for row in rows:
         for i, seg in enumerate(row):
-            if any(_centre_inside(seg.bbox, area) for area in data_tables):
+            if any(centre_in(seg.bbox, area) for area in data_tables):
                 continue
             split = _split_colon(seg) or _split_gap(seg)
             if split:
@@ -203,16 +195,10 @@ def label_value_pairs(page: Page) -> list[LabelValuePair]:
     return unique
 
 
-def _centre_inside(box: BBox, area: BBox) -> bool:
-    x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return area[0] <= x <= area[2] and area[1] <= y <= area[3]
-
-
 def _words_confidence(page: Page, box: BBox) -> float:
     inside = [
         normalise_confidence(w.confidence)
         for w in page.words
-        if box[0] <= (w.bbox[0] + w.bbox[2]) / 2 <= box[2]
-        and box[1] <= (w.bbox[1] + w.bbox[3]) / 2 <= box[3]
+        if centre_in(w.bbox, box)
     ]
     return min(inside, default=1.0)

@@ -12,6 +12,7 @@ import re
 from extractors.base import Candidate, ExtractionContext, source_id
 from extractors.pairs import segments_of
 from idp.datamodel import Page, Word
+from idp.geometry import union
 from idp.schemas import FieldFormat, FieldSource, FieldSpec, FieldType
 
 PATTERNS: dict[FieldFormat, re.Pattern[str]] = {
@@ -70,14 +71,7 @@ class PatternExtractor:
                 for name, (pattern, base) in targets:
                     for m in pattern.finditer(seg.text):
                         words = _words_of_span(seg.text, m.start(), m.end(), seg.words)
-                        bbox = page.relative(
-                            (
-                                min(w.bbox[0] for w in words),
-                                min(w.bbox[1] for w in words),
-                                max(w.bbox[2] for w in words),
-                                max(w.bbox[3] for w in words),
-                            )
-                        )
+                        bbox = page.relative(union(w.bbox for w in words))
                         prefix = seg.text[: m.start()].strip() or left
                         label_score = context.labels.lexical(prefix, [name]).get(name, 0.0)
                         out.append(

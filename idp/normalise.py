@@ -9,13 +9,13 @@ value that normalised cleanly.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from idp.schemas import FieldFormat, FieldSpec, FieldType
+from idp.text import clean_text
 
 
 @dataclass
@@ -33,14 +33,6 @@ class Normalised:
 
 def _fail(message: str) -> Normalised:
     return Normalised(None, [message])
-
-
-def clean_text(text: str) -> str:
-    """NFC, one space between words, no surrounding spaces or stray label punctuation."""
-    text = unicodedata.normalize("NFC", text)
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
-    text = re.sub(r"\s+", " ", text).strip()
-    return text.strip(" :;|_")
 
 
 # --- dates -----------------------------------------------------------------------------

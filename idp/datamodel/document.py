@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-BBox = tuple[float, float, float, float]
+from idp.geometry import BBox, to_relative
 
 
 class PageSource(StrEnum):
@@ -136,10 +136,7 @@ class Page(BaseModel):
 
     def relative(self, bbox: BBox) -> list[float]:
         """The box as fractions of the page (0–1, origin top-left), rounded to 4 places."""
-        x0, y0, x1, y1 = bbox
-        w, h = self.width or 1.0, self.height or 1.0
-        rel = [x0 / w, y0 / h, x1 / w, y1 / h]
-        return [round(min(max(v, 0.0), 1.0), 4) for v in rel]
+        return to_relative(bbox, self.width, self.height)
 
     @property
     def text(self) -> str:

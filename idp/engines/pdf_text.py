@@ -17,6 +17,7 @@ from typing import Any
 
 from idp.datamodel import Word
 from idp.engines.pdf_render import PDFIUM_LOCK, PdfiumDocument
+from idp.geometry import union
 
 _SEPARATORS = frozenset(" \t\r\n\x00\x02\xa0\ufffe\uffff")
 
@@ -90,10 +91,7 @@ def _word_box(textpage: Any, first: int, last: int) -> tuple[float, float, float
             continue
     if not boxes:
         return None
-    x0 = min(b[0] for b in boxes)
-    y0 = min(b[1] for b in boxes)
-    x1 = max(b[2] for b in boxes)
-    y1 = max(b[3] for b in boxes)
+    x0, y0, x1, y1 = union(boxes)
     if x1 <= x0 and y1 <= y0:
         return None
     return x0, y0, x1, y1

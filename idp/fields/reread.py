@@ -11,7 +11,6 @@ crop can never swap in a different name.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -20,6 +19,7 @@ from idp.datamodel import FieldResult, Page, PageSource, ProcessingResult
 from idp.errors import EngineError
 from idp.normalise import normalise_field
 from idp.schemas import DocumentSchema, FieldFormat
+from idp.text import display_text, strip_accents
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,6 @@ REREAD_LANGUAGES = "Latin+cym"
 REREAD_FORMATS = (FieldFormat.NAME, FieldFormat.ADDRESS)
 MIN_AGREEMENT = 80.0
 """Accent-folded similarity (0–100) the two readings need for the second to be taken."""
-
-
-def fold(text: str) -> str:
-    """Text without accents, for comparing two readings of one word (Ł → L, ø → o)."""
-    table = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "ı": "i", "Đ": "D", "đ": "d"})
-    decomposed = unicodedata.normalize("NFKD", text.translate(table))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def latin_available() -> bool:
@@ -65,16 +58,18 @@ def read_box(image: Any, page: Page, bbox: list[float]) -> str:
         return ""
     crop = Image.fromarray(image[box[1] : box[3], box[0] : box[2]])
     text = pytesseract.image_to_string(crop, lang=REREAD_LANGUAGES, config="--psm 7")
-    return unicodedata.normalize("NFC", " ".join(text.split()))
+    return display_text(text)
 
 
 def better_reading(first: str, second: str) -> bool:
     """Whether ``second`` should replace ``first``: it agrees accents aside and adds some."""
     if not second or second == first:
         return False
-    if fold(second) == fold(first):
+    folded_first, folded_second = strip_accents(first), strip_accents(second)
+    if folded_second == folded_first:
         return True
-    return fuzz.ratio(fold(first), fold(second)) >= MIN_AGREEMENT and len(second) >= len(first) - 1
+    agreement = fuzz.ratio(folded_first, folded_second)
+    return agreement >= MIN_AGREEMENT and len(second) >= len(first) - 1
 
 
 def reread_fields(result: ProcessingResult, schema: DocumentSchema) -> None:

@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from idp.datamodel import Page, PageSource, Table, Word
+from idp.geometry import centre_in
 from idp.layout.blocks import build_blocks
 from idp.layout.checkboxes import (
     attach_labels,
@@ -127,16 +128,12 @@ def _form_grid(table: Table, rows: list[Row], words: list[Word]) -> bool:
         return False
     stacked = 0
     for c in filled:
-        x0, y0, x1, y1 = c.bbox
+        y0, y1 = c.bbox[1], c.bbox[3]
         n_rows = 0
         for r in rows:
             if r.bbox[3] < y0 or r.bbox[1] > y1:
                 continue
-            n_rows += any(
-                x0 <= (words[i].bbox[0] + words[i].bbox[2]) / 2 <= x1
-                and y0 <= (words[i].bbox[1] + words[i].bbox[3]) / 2 <= y1
-                for i in r.word_ids
-            )
+            n_rows += any(centre_in(words[i].bbox, c.bbox) for i in r.word_ids)
         stacked += n_rows >= 2
     return stacked >= 0.5 * len(filled)
 

@@ -12,7 +12,8 @@ import statistics
 from typing import TYPE_CHECKING, Any
 
 from idp.datamodel import BBox, Block, Line, Table, Word
-from idp.layout.lines import Row, Segment, union
+from idp.geometry import centre_in, union
+from idp.layout.lines import Row, Segment
 
 if TYPE_CHECKING:
     import layoutparser as lp
@@ -85,9 +86,8 @@ def build_blocks(
     for k, t in enumerate(tables):
         items.append((t.bbox, ("table", k)))
     for seg in segments:
-        cx, cy = (seg.bbox[0] + seg.bbox[2]) / 2, (seg.bbox[1] + seg.bbox[3]) / 2
         for k, t in enumerate(tables):
-            if t.bbox[0] <= cx <= t.bbox[2] and t.bbox[1] <= cy <= t.bbox[3]:
+            if centre_in(seg.bbox, t.bbox):
                 in_table[seg.index] = k
                 break
         else:

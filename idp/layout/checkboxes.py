@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from idp.datamodel import BBox, Checkbox, Word
-from idp.layout.lines import Row, Segment, union
+from idp.geometry import overlaps, union
+from idp.layout.lines import Row, Segment
 from idp.layout.rulings import outer_boxes
 
 if TYPE_CHECKING:
@@ -255,7 +256,7 @@ def merge_boxes(
     for d in drawn:
         # In a text layer the glyph is the truth and the drawing its rendering; on a scan
         # OCR's "[X]" is a reading of the drawn box, whose ink is the better witness.
-        if not ocr and any(_overlaps(d.bbox, g.bbox) for g in glyphs):
+        if not ocr and any(overlaps(d.bbox, g.bbox) for g in glyphs):
             continue
         # Only words starting less than the tallest word's height above the box can touch it.
         lo = bisect.bisect_left(tops, d.bbox[1] - tallest)
@@ -264,7 +265,7 @@ def merge_boxes(
             continue
         kept.append(d)
     if ocr:
-        glyphs = [g for g in glyphs if not any(_overlaps(g.bbox, d.bbox) for d in kept)]
+        glyphs = [g for g in glyphs if not any(overlaps(g.bbox, d.bbox) for d in kept)]
     return glyphs + kept
 
 
@@ -344,10 +345,6 @@ def trim_box_words(words: list[Word], boxes: list[FoundBox]) -> list[Word]:
             w = Word(text=text, bbox=(min(x0, x1 - 1e-3), y0, x1, y1), confidence=w.confidence)
         out.append(w)
     return out
-
-
-def _overlaps(a: BBox, b: BBox) -> bool:
-    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
 
 def attach_labels(boxes: list[FoundBox], rows: list[Row], words: list[Word]) -> list[Checkbox]:

@@ -22,8 +22,9 @@ import statistics
 from dataclasses import dataclass, field
 
 from idp.datamodel import BBox, Checkbox, KeyValue, Page, PageSource, Table, Word
+from idp.geometry import centre_in, union
 from idp.layout.checkboxes import FoundBox
-from idp.layout.lines import Row, Segment, union
+from idp.layout.lines import Row, Segment
 from idp.layout.signatures import FoundSignature
 from idp.layout.tables import text_in
 
@@ -114,11 +115,6 @@ def clean_value(text: str) -> str:
     return FILLER.sub("", text.strip()).strip()
 
 
-def _centre_in(box: BBox, area: BBox) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return area[0] <= cx <= area[2] and area[1] <= cy <= area[3]
-
-
 def find_key_values(ctx: KvContext) -> list[KeyValue]:
     """Every pass in turn; returns the pairs in reading order of their keys."""
     if not ctx.segments:
@@ -141,7 +137,7 @@ def find_key_values(ctx: KvContext) -> list[KeyValue]:
 
 def _smallest_cell(box: BBox, cells: list[BBox]) -> int:
     for k, c in enumerate(cells):  # cells come smallest first
-        if _centre_in(box, c):
+        if centre_in(box, c):
             return k
     return -1
 
@@ -236,7 +232,7 @@ def _signatures(ctx: KvContext) -> None:
     for sig in ctx.signatures:
         ctx.used.add(sig.label_segment)
         for s in ctx.segments:
-            if _centre_in(s.bbox, sig.mark.bbox):
+            if centre_in(s.bbox, sig.mark.bbox):
                 ctx.used.add(s.index)  # typed name, or a scribble read as "—"
         if sig.typed:
             label = ctx.segments[sig.label_segment]
@@ -252,7 +248,7 @@ def _tables(ctx: KvContext) -> None:
     label that runs over into the value cell's line does not take the value with it.
     """
     for table in ctx.tables:
-        segs = [s for s in ctx.segments if _centre_in(s.bbox, table.bbox)]
+        segs = [s for s in ctx.segments if centre_in(s.bbox, table.bbox)]
         seg_of = {i: s.index for s in segs for i in s.word_ids}
         cells = {(c.row, c.col): c.bbox for c in table.cells}
         pairs: list[tuple[BBox | None, BBox | None]] = []
@@ -299,7 +295,7 @@ def _boxes(ctx: KvContext) -> None:
     by_cell: dict[int, list[Segment]] = {}
     for s in ctx.segments:
         c = ctx.cell_of[s.index]
-        if c >= 0 and not any(_centre_in(s.bbox, t.bbox) for t in ctx.tables):
+        if c >= 0 and not any(centre_in(s.bbox, t.bbox) for t in ctx.tables):
             by_cell.setdefault(c, []).append(s)
     for segs in by_cell.values():
         segs = _reading(segs)

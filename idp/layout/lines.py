@@ -12,6 +12,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from idp.datamodel import BBox, Word
+from idp.geometry import union
 
 GAP_SPLIT = 1.1
 """A gap wider than this many row heights starts a new segment (word spacing is ~0.3)."""
@@ -42,16 +43,6 @@ class Row:
     bbox: BBox
     height: float
     segments: list[Segment] = field(default_factory=list)
-
-
-def union(boxes: list[BBox]) -> BBox:
-    """The smallest box holding all ``boxes``."""
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
 
 
 def group_rows(words: list[Word]) -> list[Row]:

@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 
 from idp.datamodel import BBox, SignatureMark, Word
-from idp.layout.lines import Row, Segment, union
+from idp.geometry import centre_in, union
+from idp.layout.lines import Row, Segment
 from idp.layout.rulings import PageImage
 
 LABEL = re.compile(r"\b(signature|signed|sign here|signatory|llofnod|llofnodwyd)\b", re.IGNORECASE)
@@ -90,7 +91,7 @@ def find_signatures(
             i
             for i, w in enumerate(words)
             if i not in label.word_ids
-            and _inside(w.bbox, band)
+            and centre_in(w.bbox, band)
             and w.confidence >= min_typed
             and sum(ch.isalnum() for ch in w.text) >= 2
             and not UNDERSCORES.match(w.text)
@@ -167,11 +168,6 @@ def _meets(h: BBox, v: BBox, pad: float) -> bool:
     x = (v[0] + v[2]) / 2
     near_end = abs(x - h[0]) <= 2 * pad or abs(x - h[2]) <= 2 * pad
     return near_end and v[1] - pad <= y <= v[3] + pad
-
-
-def _inside(box: BBox, area: BBox) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return area[0] <= cx <= area[2] and area[1] <= cy <= area[3]
 
 
 def _ink_share(img: PageImage | None, band: BBox, exclude: list[BBox]) -> float:

@@ -5,18 +5,14 @@ segments whose columns line up.
 from __future__ import annotations
 
 from idp.datamodel import BBox, Table, TableCell, Word
-from idp.layout.lines import Row, Segment, union
+from idp.geometry import centre_in, union
+from idp.layout.lines import Row, Segment
 from idp.layout.rulings import Rulings
 
 EDGE_TOLERANCE = 4.0
 """Cell edges closer than this many points are the same grid line."""
 MIN_UNRULED_ROWS = 3
 MIN_UNRULED_COLS = 3
-
-
-def _centre_in(box: BBox, area: BBox) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return area[0] <= cx <= area[2] and area[1] <= cy <= area[3]
 
 
 def _cluster(values: list[float], tol: float) -> list[float]:
@@ -40,7 +36,7 @@ def text_in(area: BBox, rows: list[Row], words: list[Word]) -> tuple[str, list[i
     for row in rows:
         if row.bbox[3] < area[1] or row.bbox[1] > area[3]:
             continue
-        inside = [i for i in row.word_ids if _centre_in(words[i].bbox, area)]
+        inside = [i for i in row.word_ids if centre_in(words[i].bbox, area)]
         if inside:
             ids.extend(inside)
             lines.append(" ".join(words[i].text for i in inside))
@@ -91,7 +87,7 @@ def find_unruled_tables(
 
     for row in rows:
         segs = row.segments
-        if len(segs) < MIN_UNRULED_COLS or any(_centre_in(row.bbox, t) for t in taken):
+        if len(segs) < MIN_UNRULED_COLS or any(centre_in(row.bbox, t) for t in taken):
             flush()
             continue
         if run and not _aligned(run[-1], row):

@@ -12,27 +12,15 @@ or is long enough to be a sentence is refused.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from rapidfuzz import fuzz
 
+from idp.geometry import overlap_of_smaller
+from idp.text import clean_phrasing, comparable_text
+
 MAX_PHRASING_CHARS = 60
 _MIN_VALUE_SIMILARITY = 88.0
-
-
-def normalise_text(text: str) -> str:
-    """Case-folded, accent-preserving text with punctuation and spacing collapsed."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub(r"[^\w@.+/-]+", " ", text)
-    return " ".join(text.split())
-
-
-def clean_phrasing(label: str) -> str:
-    """A label as a phrasing: trailing colons, asterisks and spaces removed."""
-    label = unicodedata.normalize("NFKC", label)
-    label = re.sub(r"[\s:*\-–—.]+$", "", label.strip())
-    return " ".join(label.split())
 
 
 def acceptable_phrasing(phrasing: str, value_text: str) -> bool:
@@ -41,25 +29,12 @@ def acceptable_phrasing(phrasing: str, value_text: str) -> bool:
         return False
     if not re.search(r"[^\W\d_]", phrasing):  # at least one letter
         return False
-    norm_label, norm_value = normalise_text(phrasing), normalise_text(value_text)
+    norm_label, norm_value = comparable_text(phrasing), comparable_text(value_text)
     return not (norm_value and norm_value in norm_label)
 
 
-def _overlap(a: list[float] | None, b: list[float] | None) -> float:
-    """Intersection over the smaller box's area (0 when either is missing)."""
-    if not a or not b:
-        return 0.0
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[2], b[2]), min(a[3], b[3])
-    if x1 <= x0 or y1 <= y0:
-        return 0.0
-    inter = (x1 - x0) * (y1 - y0)
-    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])) or 1e-9
-    return inter / smaller
-
-
 def _value_similarity(value_text: str, candidate: str) -> float:
-    a, b = normalise_text(value_text), normalise_text(candidate)
+    a, b = comparable_text(value_text), comparable_text(candidate)
     if not a or not b:
         return 0.0
     if a == b:
@@ -91,7 +66,7 @@ def find_label_phrasing(
         if page is not None and kv.get("page") not in (None, page):
             continue
         similarity = _value_similarity(value_text, str(kv.get("value") or ""))
-        overlap = _overlap(bbox, kv.get("value_bbox"))
+        overlap = overlap_of_smaller(bbox, kv.get("value_bbox"))
         if similarity < _MIN_VALUE_SIMILARITY and overlap < 0.5:
             continue
         # The reviewer's box, when given, outranks text alone (short values repeat).
@@ -106,7 +81,7 @@ def find_label_phrasing(
     if scored:
         scored.sort(key=lambda c: -c[0])
         top = [c for c in scored if c[0] == scored[0][0]]
-        if len({normalise_text(c[1]) for c in top}) > 1:
+        if len({comparable_text(c[1]) for c in top}) > 1:
             return None
         return scored[0][1], scored[0][2]
     for page_data in layout_pages or []:
@@ -124,12 +99,12 @@ def find_label_phrasing(
 
 def _label_from_lines(lines: list[dict[str, Any]], value_text: str) -> str | None:
     """Text before the value on its line, or the nearest line above that overlaps it."""
-    target = normalise_text(value_text)
+    target = comparable_text(value_text)
     if not target:
         return None
     for i, line in enumerate(lines):
         text = str(line.get("text") or "")
-        norm = normalise_text(text)
+        norm = comparable_text(text)
         if target not in norm:
             continue
         # Cut the raw text where the value starts (first word of the value, case-folded).
@@ -164,7 +139,7 @@ def _line_above(lines: list[dict[str, Any]], box: list[float] | None) -> dict[st
 def conflicts_with_schema(phrasing: str, schema_hints: dict[str, list[str]]) -> bool:
     """Whether the phrasing is already a hint of some field of the schema (this one or
     another: learning it would add nothing, or would steal another field's label)."""
-    norm = normalise_text(phrasing)
+    norm = comparable_text(phrasing)
     return any(
-        normalise_text(hint) == norm for hints in schema_hints.values() for hint in hints
+        comparable_text(hint) == norm for hints in schema_hints.values() for hint in hints
     )

@@ -19,13 +19,10 @@ from sqlalchemy.orm import Session
 from idp.audit import record_event
 from idp.db.models import Document, DocumentStatus, as_utc, utcnow
 from idp.errors import ConflictError, InputError, NotFoundError
-from idp.review.learning import (
-    clean_phrasing,
-    find_label_phrasing,
-    normalise_text,
-)
+from idp.review.learning import find_label_phrasing
 from idp.review.models import LearnedPhrasing, ReviewCorrection, ReviewItem
 from idp.review.records import RecordStore
+from idp.text import clean_phrasing, comparable_text
 
 CLAIM_TTL = timedelta(minutes=15)
 """How long a claim lasts without activity; every correction renews it."""
@@ -362,7 +359,7 @@ def _learn(
     if found is None:
         return None
     phrasing, where = found
-    norm = normalise_text(phrasing)
+    norm = comparable_text(phrasing)
     existing = session.scalars(
         select(LearnedPhrasing).where(
             LearnedPhrasing.schema_name == doc.schema_name,

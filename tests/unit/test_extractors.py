@@ -14,7 +14,7 @@ import pytest
 from extractors.base import Candidate, ExtractionContext, Extractor
 from extractors.choices import CheckboxGroupExtractor, group_boxes
 from extractors.keyvalue import KeyValueExtractor
-from extractors.labels import LabelMatcher, label_parts, normalise_label
+from extractors.labels import LabelMatcher, label_parts
 from extractors.pairs import label_value_pairs
 from extractors.patterns import PatternExtractor
 from extractors.registry import get_extractors
@@ -35,6 +35,7 @@ from idp.fields import decide_status, extract_fields, validate_fields
 from idp.fields.extract import choose_winners, collect_candidates, score_candidates
 from idp.schemas import load_schema
 from idp.settings import Settings
+from idp.text import normalise_label
 
 SETTINGS = Settings()
 SCHEMA = load_schema("application", SETTINGS)
