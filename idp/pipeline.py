@@ -78,9 +78,9 @@ def _extract(result: ProcessingResult, settings: Settings) -> None:
 
 
 def _validate(result: ProcessingResult, settings: Settings) -> None:
-    from idp.fields import validate_fields
+    from idp.fields import validate_result
 
-    validate_fields(result, settings)
+    validate_result(result, settings)
 
 
 def _decide(result: ProcessingResult, settings: Settings) -> None:

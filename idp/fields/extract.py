@@ -17,15 +17,15 @@ from extractors.labels import LabelMatcher
 from idp.datamodel import Alternative, FieldResult, ProcessingResult
 from idp.fields.confidence import candidate_confidence, with_agreement
 from idp.fields.reread import reread_fields
-from idp.normalise import check_rules, normalise_field
+from idp.normalise import check_rules
 from idp.schemas import DocumentSchema, load_schema
 from idp.settings import Settings
 from idp.text import clean_text
+from idp.validation import NOT_FOUND, normalise_value
 
 log = logging.getLogger(__name__)
 
 MAX_ALTERNATIVES = 3
-NOT_FOUND = "not found on the document"
 
 
 @dataclass
@@ -84,13 +84,13 @@ def score_candidates(
     scored = []
     for cand in candidates:
         spec = schema.fields[cand.field]
-        if cand.value is not None:
+        if cand.value is not None:  # typed by the extractor (a ticked box, a signature)
             value, errors = cand.value, list(cand.errors)
+            if not errors:
+                errors = check_rules(spec, value, today)
         else:
-            norm = normalise_field(spec, cand.text, today)
-            value, errors = norm.value, norm.errors + list(cand.errors)
-        if value is not None and not errors:
-            errors = check_rules(spec, value, today)
+            norm = normalise_value(spec, cand.text, today)
+            value, errors = norm.value, norm.errors
         valid = value is not None and not errors
         scored.append(ScoredCandidate(cand, value, errors, candidate_confidence(cand, valid)))
     return scored

@@ -31,7 +31,7 @@ from idp.datamodel import (
     Source,
     Word,
 )
-from idp.fields import decide_status, extract_fields, validate_fields
+from idp.fields import decide_status, extract_fields, validate_result
 from idp.fields.extract import choose_winners, collect_candidates, score_candidates
 from idp.schemas import load_schema
 from idp.settings import Settings
@@ -253,7 +253,7 @@ def full_form(**overrides: str) -> Page:
 def test_whole_stages_accept_a_clean_form_and_flag_a_bad_one() -> None:
     result = result_for(full_form())
     extract_fields(result, SETTINGS)
-    validate_fields(result, SETTINGS)
+    validate_result(result, SETTINGS)
     decide_status(result, SETTINGS)
     assert result.schema_version == "1"
     assert {n: f.valid for n, f in result.fields.items()} == {n: True for n in SCHEMA.fields}
@@ -263,7 +263,7 @@ def test_whole_stages_accept_a_clean_form_and_flag_a_bad_one() -> None:
 
     bad = result_for(full_form(**{"NI number": "QQ123456C", "Date of birth": "03/03/2030"}))
     extract_fields(bad, SETTINGS)
-    validate_fields(bad, SETTINGS)
+    validate_result(bad, SETTINGS)
     decide_status(bad, SETTINGS)
     assert bad.status == RecordStatus.NEEDS_REVIEW
     ni, dob = bad.fields["national_insurance_number"], bad.fields["date_of_birth"]
@@ -275,7 +275,7 @@ def test_whole_stages_accept_a_clean_form_and_flag_a_bad_one() -> None:
 def test_cross_field_rule_date_of_birth_before_application() -> None:
     result = result_for(full_form(**{"Date of birth": "03/03/1985", "Date": "01/02/1984"}))
     result.fields = lexical_fields(result.pages[0])
-    validate_fields(result, SETTINGS)
+    validate_result(result, SETTINGS)
     assert result.fields["date_of_birth"].valid is False
     assert "must be before application_date" in result.fields["date_of_birth"].errors[-1]
 

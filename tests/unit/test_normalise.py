@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from idp.fields.validate import validate_value
 from idp.normalise import (
     check_rules,
     normalise_address,
@@ -24,6 +23,7 @@ from idp.normalise import (
 )
 from idp.schemas import load_schema
 from idp.settings import Settings
+from idp.validation import validate_value
 
 TODAY = date(2025, 6, 30)
 
