@@ -107,7 +107,8 @@ def score_receipts(model, examples, label: str) -> None:  # noqa: ANN001 - Layou
                 s["above"] += 1
                 s["above_right"] += right
     print(f"\n== receipts, {label}: {len(examples)} test receipts")
-    print(f"{'field':10} {'F1 norm':>8} {'F1 exact':>9} {'threshold':>9} {'above':>6} {'right above':>11}")
+    header = ("field", "F1 norm", "F1 exact", "threshold", "above", "right above")
+    print("{:10} {:>8} {:>9} {:>9} {:>6} {:>11}".format(*header))
     f1s, exacts, above, above_right = [], [], 0, 0
     for name in RECEIPT_FIELDS:
         s = stats[name]
@@ -119,14 +120,20 @@ def score_receipts(model, examples, label: str) -> None:  # noqa: ANN001 - Layou
         above += s["above"]
         above_right += s["above_right"]
         share = s["above_right"] / s["above"] if s["above"] else float("nan")
-        print(f"{name:10} {f1:8.3f} {f1e:9.3f} {model.meta.thresholds.get(name, 1.0):9.3f} "
-              f"{s['above']:6d} {share:11.3f}")
+        print(
+            f"{name:10} {f1:8.3f} {f1e:9.3f} {model.meta.thresholds.get(name, 1.0):9.3f} "
+            f"{s['above']:6d} {share:11.3f}"
+        )
     print(f"{'mean':10} {statistics.mean(f1s):8.3f} {statistics.mean(exacts):9.3f}")
     share = above_right / above if above else float("nan")
-    print(f"at/above threshold: {above_right}/{above} right ({share:.3f}); "
-          f"{above}/{4 * len(examples)} fields auto-accepted")
-    print(f"inference s/page: median {statistics.median(times):.3f}, "
-          f"mean {statistics.mean(times):.3f}, max {max(times):.3f}")
+    print(
+        f"at/above threshold: {above_right}/{above} right ({share:.3f}); "
+        f"{above}/{4 * len(examples)} fields auto-accepted"
+    )
+    print(
+        f"inference s/page: median {statistics.median(times):.3f}, "
+        f"mean {statistics.mean(times):.3f}, max {max(times):.3f}"
+    )
 
 
 def receipts(args: argparse.Namespace) -> None:
@@ -143,7 +150,7 @@ def receipts(args: argparse.Namespace) -> None:
     else:
         config = TrainConfig(epochs=args.epochs, threads=args.threads)
         examples = sroie_examples(train_ids)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         last = [0.0]
 
         def progress(done: int, total: int) -> None:
@@ -151,9 +158,13 @@ def receipts(args: argparse.Namespace) -> None:
                 last[0] = time.perf_counter()
                 print(f"  training {done}/{total} pages, {last[0] - started:.0f} s", flush=True)
 
-        model = train_fields(examples, RECEIPT_FIELDS, RECEIPT_KINDS, "receipt", "1", config, progress)
-        print(f"training wall time: {time.perf_counter() - started:.1f} s "
-              f"(threads {args.threads}, epochs {args.epochs})")
+        model = train_fields(
+            examples, RECEIPT_FIELDS, RECEIPT_KINDS, "receipt", "1", config, progress
+        )
+        print(
+            f"training: {time.perf_counter() - started:.0f} s wall, "
+            f"{time.process_time() - cpu:.0f} s CPU (threads {args.threads}, epochs {args.epochs})"
+        )
         print("validation:", json.dumps(model.meta.metrics["fields"]))
         data = model_to_bytes(model)
         print(f"artefact {model.meta.version}: {len(data) / 1e6:.1f} MB")
@@ -166,9 +177,102 @@ def receipts(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         for r in test_ids:
             pages[r], engine = ocr_page(DATA_DIR / "sroie-dev" / "img" / f"{r}.jpg")
-        print(f"\nOCR: {engine}; {time.perf_counter() - started:.0f} s for {len(test_ids)} pages "
-              "(0 if cached)")
+        print(
+            f"\nOCR: {engine}; {time.perf_counter() - started:.0f} s for {len(test_ids)} pages "
+            "(0 if cached)"
+        )
         score_receipts(model, sroie_examples(test_ids, pages), "end to end with idp OCR words")
+
+
+def funsd_split(n_test: int = 30, seed: int = 7) -> tuple[list[str], list[str]]:
+    """A fixed seeded (train, held-out) split of funsd-train's forms."""
+    import random
+
+    ids = funsd_ids()
+    random.Random(seed).shuffle(ids)
+    return sorted(ids[n_test:]), sorted(ids[:n_test])
+
+
+def score_pairs(predicted: dict[str, Counter], gold: dict[str, Counter], label: str) -> float:
+    """Print and return question→answer pair precision, recall and F1."""
+    tp = sum(sum((gold[k] & predicted[k]).values()) for k in gold)
+    n_gold = sum(sum(c.values()) for c in gold.values())
+    n_pred = sum(sum(c.values()) for c in predicted.values())
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    print(
+        f"{label:44} gold {n_gold:4d} found {n_pred:4d} right {tp:4d}  "
+        f"P {p:.3f} R {r:.3f} F1 {f1:.3f}"
+    )
+    return f1
+
+
+def funsd(args: argparse.Namespace) -> None:
+    import torch
+    from funsd_keyvalues import gold_pairs, load_page, normalise
+
+    from idp.learn.artefact import model_from_bytes, model_to_bytes
+    from idp.learn.train import TrainConfig, train_pairs
+
+    torch.set_num_threads(args.threads)
+    data = DATA_DIR / "funsd-train"
+    train_ids, test_ids = funsd_split()
+    print(f"funsd-train: {len(train_ids)} forms to train, {len(test_ids)} held out")
+    if args.load:
+        model = model_from_bytes(Path(args.load).read_bytes())
+    else:
+        started, cpu = time.perf_counter(), time.process_time()
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            if time.perf_counter() - last[0] > 60 or done == total:
+                last[0] = time.perf_counter()
+                print(f"  training {done}/{total} pages, {last[0] - started:.0f} s", flush=True)
+
+        config = TrainConfig(epochs=args.epochs, threads=args.threads, validation_share=0.0)
+        model = train_pairs([funsd_example(f) for f in train_ids], config, progress)
+        print(
+            f"training: {time.perf_counter() - started:.0f} s wall, "
+            f"{time.process_time() - cpu:.0f} s CPU (threads {args.threads}, epochs {args.epochs})"
+        )
+        if args.save:
+            Path(args.save).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.save).write_bytes(model_to_bytes(model))
+    gold: dict[str, Counter] = {}
+    learned: dict[str, Counter] = {}
+    geometric: dict[str, Counter] = {}
+    times = []
+    from idp.layout import analyse_page
+
+    for form_id in test_ids:
+        form, page, image = load_page(data / "annotations" / f"{form_id}.json", data / "images")
+        gold[form_id] = gold_pairs(form)
+        analyse_page(page, image)
+        geometric[form_id] = Counter(
+            (normalise(kv.key), normalise(kv.value)) for kv in page.key_values
+        )
+        example = funsd_example(form_id)
+        started = time.perf_counter()
+        found = model.predict_pairs(example.page)
+        times.append(time.perf_counter() - started)
+        learned[form_id] = Counter((normalise(p.question), normalise(p.answer)) for p in found)
+    print(f"\n== FUNSD question→answer pairs, {len(test_ids)} held-out forms")
+    score_pairs(geometric, gold, "geometric pairing (idp.layout), gold words")
+    score_pairs(learned, gold, "learned model, gold words")
+    print(
+        f"learned model inference s/page: median {statistics.median(times):.3f}, "
+        f"max {max(times):.3f}"
+    )
+    if args.ocr:
+        ocr: dict[str, Counter] = {}
+        engine = ""
+        for form_id in test_ids:
+            page_words, engine = ocr_page(data / "images" / f"{form_id}.png")
+            found = model.predict_pairs(page_words)
+            ocr[form_id] = Counter((normalise(p.question), normalise(p.answer)) for p in found)
+        print(f"OCR: {engine}")
+        score_pairs(ocr, gold, "learned model, end to end with idp OCR")
 
 
 def main() -> None:
@@ -178,9 +282,20 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--train", type=int, default=200, help="receipts: training receipts")
     parser.add_argument("--ocr", action="store_true", help="also measure with idp OCR words")
+    parser.add_argument("--ocr-only", action="store_true", help="only fill the OCR cache")
     parser.add_argument("--save", help="write the trained artefact here")
     parser.add_argument("--load", help="score a saved artefact instead of training")
     args = parser.parse_args()
+    if args.ocr_only:
+        if args.task == "receipts":
+            images = [
+                DATA_DIR / "sroie-dev" / "img" / f"{r}.jpg" for r in sroie_split(args.train)[1]
+            ]
+        else:
+            images = [DATA_DIR / "funsd-train" / "images" / f"{f}.png" for f in funsd_split()[1]]
+        for image in images:
+            print(image.stem, ocr_page(image)[1], flush=True)
+        return
     if args.task == "receipts":
         receipts(args)
     else:

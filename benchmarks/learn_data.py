@@ -30,7 +30,11 @@ RECEIPT_KINDS = ["text", "date", "text", "money"]
 
 def sroie_ids(data: Path = DATA_DIR / "sroie-dev") -> list[str]:
     """Receipt ids that have both boxes and keys, sorted."""
-    return sorted(p.stem for p in (data / "key").glob("*.json") if (data / "box" / p.name).with_suffix(".csv").exists())
+    return sorted(
+        p.stem
+        for p in (data / "key").glob("*.json")
+        if (data / "box" / p.name).with_suffix(".csv").exists()
+    )
 
 
 def sroie_split(n_train: int = 200, seed: int = 7) -> tuple[list[str], list[str]]:
@@ -66,9 +70,7 @@ def sroie_gold_page(receipt: str, data: Path = DATA_DIR / "sroie-dev") -> PageWo
 def sroie_examples(ids: list[str], pages: dict[str, PageWords] | None = None) -> list[FieldExample]:
     """Examples from gold words, or from ``pages`` (e.g. OCR words) where given."""
     return [
-        FieldExample(
-            (pages or {}).get(r) or sroie_gold_page(r), sroie_values(r), name=r
-        )
+        FieldExample((pages or {}).get(r) or sroie_gold_page(r), sroie_values(r), name=r)
         for r in ids
     ]
 
@@ -108,4 +110,6 @@ def funsd_example(form_id: str, data: Path = DATA_DIR / "funsd-train") -> PairEx
                 qa = (entity_index[a], entity_index[b])
                 if entities[qa[0]][0] == "question" and entities[qa[1]][0] == "answer":
                     links.add(qa)
-    return PairExample(PageWords(ordered, float(width), float(height)), entities, sorted(links), name=form_id)
+    return PairExample(
+        PageWords(ordered, float(width), float(height)), entities, sorted(links), name=form_id
+    )

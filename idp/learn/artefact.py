@@ -75,7 +75,10 @@ def model_from_bytes(data: bytes) -> LayoutModel:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         state = torch.load(io.BytesIO(zf.read("weights.pt")), weights_only=True)
     tagger = LayoutTagger(
-        len(tag_names(meta.fields)), pairs=meta.kind == "pairs", pretrained=False
+        len(tag_names(meta.fields)),
+        pairs=meta.kind == "pairs",
+        pretrained=False,
+        layers=int(meta.config.get("encoder_layers", 6)),
     )
     tagger.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
     tagger.eval()

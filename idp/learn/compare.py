@@ -14,8 +14,18 @@ from decimal import Decimal, InvalidOperation
 from idp.learn.dataset import compact
 
 _DATE_FORMATS = (
-    "%d/%m/%Y", "%d/%m/%y", "%m/%d/%Y", "%m/%d/%y", "%Y/%m/%d",
-    "%d %b %Y", "%d %B %Y", "%d %b %y", "%b %d %Y", "%B %d %Y", "%d%b%Y", "%d%b%y",
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%Y/%m/%d",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d %b %y",
+    "%b %d %Y",
+    "%B %d %Y",
+    "%d%b%Y",
+    "%d%b%y",
 )
 
 

@@ -69,9 +69,7 @@ def encode_page(tokenizer: Any, page: PageWords) -> EncodedPage:
     pieces: list[int] = []
     piece_word: list[int] = []
     if texts:
-        enc = tokenizer(
-            texts, is_split_into_words=True, add_special_tokens=False, verbose=False
-        )
+        enc = tokenizer(texts, is_split_into_words=True, add_special_tokens=False, verbose=False)
         pieces = list(enc["input_ids"])
         piece_word = [i if i is not None else 0 for i in enc.word_ids()]
     starts = list(range(0, max(1, len(pieces) - WINDOW_OVERLAP), WINDOW_TOKENS - WINDOW_OVERLAP))
@@ -110,14 +108,21 @@ def encode_page(tokenizer: Any, page: PageWords) -> EncodedPage:
 class LayoutTagger(nn.Module):
     """MiniLM plus box embeddings; a BIO tag head over words and an optional pair head."""
 
-    def __init__(self, n_tags: int, pairs: bool = False, pretrained: bool = True) -> None:
+    def __init__(
+        self, n_tags: int, pairs: bool = False, pretrained: bool = True, layers: int = 6
+    ) -> None:
+        """``layers`` keeps only the lowest encoder layers (tests train tiny models);
+        ``pretrained=False`` builds the shape only, for weights loaded from an artefact."""
         super().__init__()
         from transformers import AutoConfig, AutoModel
 
         if pretrained:
             self.encoder = AutoModel.from_pretrained(minilm_dir())
-        else:  # weights come from an artefact right after
+        else:
             self.encoder = AutoModel.from_config(AutoConfig.from_pretrained(minilm_dir()))
+        if layers < len(self.encoder.encoder.layer):
+            self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
+            self.encoder.config.num_hidden_layers = layers
         hidden = int(self.encoder.config.hidden_size)
         boxes = [nn.Embedding(1001, hidden) for _ in range(6)]
         for emb in boxes:
@@ -179,6 +184,7 @@ def span_geometry(
 ) -> torch.Tensor:
     """Relative position features of every (question, answer) pair, page-size relative:
     centre offsets, gaps, overlaps and distance, which is what the geometric pairing uses."""
+
     def span_box(span: Sequence[int]) -> tuple[float, float, float, float]:
         boxes = [page.words[i].box for i in span]
         return (
@@ -201,7 +207,15 @@ def span_geometry(
             overlap_x = max(0.0, min(q[2], a[2]) - max(q[0], a[0])) / max(1e-6, q[2] - q[0])
             dist = (dx * dx + dy * dy) ** 0.5
             out[i, j] = torch.tensor(
-                [dx * 5, dy * 5, gap_x * 5, gap_y * 5, overlap_x, overlap_y, dist * 5,
-                 float(gap_x > -0.01 or gap_y > -0.005)]
+                [
+                    dx * 5,
+                    dy * 5,
+                    gap_x * 5,
+                    gap_y * 5,
+                    overlap_x,
+                    overlap_y,
+                    dist * 5,
+                    float(gap_x > -0.01 or gap_y > -0.005),
+                ]
             )
     return out

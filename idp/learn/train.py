@@ -60,11 +60,11 @@ class TrainConfig:
     """Weight of the link loss beside the tag loss (pairs models)."""
     frozen_layers: int = 2
     """Lowest encoder layers kept as pretrained (the word-piece embeddings always are)."""
+    encoder_layers: int = 6
+    """Encoder layers used (MiniLM has 6; fewer make a tiny model for tests)."""
 
 
-def split_examples(
-    examples: Sequence[T], share: float, seed: int
-) -> tuple[list[T], list[T]]:
+def split_examples(examples: Sequence[T], share: float, seed: int) -> tuple[list[T], list[T]]:
     """A seeded (train, validation) split; validation gets at least one example when
     there are two or more."""
     order = list(examples)
@@ -199,7 +199,7 @@ def train_fields(
     started = time.perf_counter()
     train, validation = split_examples(examples, config.validation_share, config.seed)
     tokenizer = load_tokenizer()
-    tagger = LayoutTagger(len(tag_names(fields)))
+    tagger = LayoutTagger(len(tag_names(fields)), layers=config.encoder_layers)
     items = [
         {
             "encoded": encode_page(tokenizer, e.page),
@@ -265,7 +265,7 @@ def train_pairs(
     torch.manual_seed(config.seed)
     started = time.perf_counter()
     tokenizer = load_tokenizer()
-    tagger = LayoutTagger(len(tag_names(PAIR_LABELS)), pairs=True)
+    tagger = LayoutTagger(len(tag_names(PAIR_LABELS)), pairs=True, layers=config.encoder_layers)
     items = []
     for e in examples:
         if not e.page.words:
