@@ -5,7 +5,7 @@ from __future__ import annotations
 from extractors.base import Candidate, ExtractionContext, source_id
 from extractors.pairs import LabelValuePair
 from idp.datamodel import Page
-from idp.normalise import normalise_field
+from idp.validation import normalise_field
 
 MAX_FIELDS_PER_LABEL = 3
 SECOND_FIELD_MARGIN = 0.25

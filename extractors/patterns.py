@@ -2,7 +2,8 @@
 
 An NI number, a postcode, an email address or a UK phone number looks like nothing else, so
 one found without a label is still a fair candidate; a label close to its left raises it.
-Dates and amounts are not proposed here: without a label they are ambiguous.
+Dates and amounts are proposed with a lower score: without a label they are ambiguous.
+The patterns themselves are the formats' own (``idp.formats``).
 """
 
 from __future__ import annotations
@@ -13,23 +14,8 @@ from extractors.base import Candidate, ExtractionContext, source_id
 from extractors.pairs import segments_of
 from idp.datamodel import Page, Word
 from idp.geometry import union
-from idp.schemas import FieldFormat, FieldSource, FieldSpec, FieldType
+from idp.schemas import FieldSource, FieldSpec
 
-PATTERNS: dict[FieldFormat, re.Pattern[str]] = {
-    FieldFormat.NI_NUMBER: re.compile(
-        r"\b[A-Za-z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-Da-d]\b"
-    ),
-    FieldFormat.POSTCODE_UK: re.compile(r"\b[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}\b"),
-    FieldFormat.EMAIL: re.compile(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}"),
-    FieldFormat.PHONE_UK: re.compile(r"(?:\+44\s?|0)(?:\d\s?){9,10}\b"),
-}
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
-DATE = re.compile(
-    r"\b(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}})\b",
-    re.IGNORECASE,
-)
-MONEY = re.compile(r"£\s?\d[\d,]*(?:\.\d{2})?|\b\d[\d,]*\.\d{2}\b")
 UNLABELLED_SCORE = 0.5
 """Label score of a format match with no label: the format alone is decent evidence."""
 AMBIGUOUS_SCORE = 0.25
@@ -37,16 +23,15 @@ AMBIGUOUS_SCORE = 0.25
 
 
 def pattern_for(spec: FieldSpec) -> tuple[re.Pattern[str], float] | None:
-    """The pattern a field's values follow, and how telling a bare match is."""
+    """The pattern a field's values follow (from the format registry), and how telling a
+    bare match is."""
     if spec.source != FieldSource.TEXT:
         return None
-    if spec.type == FieldType.DATE:
-        return DATE, AMBIGUOUS_SCORE
-    if spec.type == FieldType.MONEY:
-        return MONEY, AMBIGUOUS_SCORE
-    if spec.type == FieldType.STRING and spec.format in PATTERNS:
-        return PATTERNS[spec.format], UNLABELLED_SCORE
-    return None
+    fmt = spec.value_format()
+    pattern = fmt.search_pattern()
+    if pattern is None:
+        return None
+    return pattern, UNLABELLED_SCORE if fmt.distinctive else AMBIGUOUS_SCORE
 
 
 class PatternExtractor:

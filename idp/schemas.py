@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from idp.errors import SchemaError, UnknownSchemaError
+from idp.formats import DEFAULT_FORMAT, Format, check_format, format_for
 from idp.settings import Settings, get_settings
 
 DEFAULT_SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
@@ -37,18 +38,6 @@ class FieldType(StrEnum):
     MONEY = "money"
     BOOLEAN = "boolean"
     ENUM = "enum"
-
-
-class FieldFormat(StrEnum):
-    """How a string field is normalised and checked."""
-
-    TEXT = "text"
-    NAME = "name"
-    NI_NUMBER = "ni_number"
-    EMAIL = "email"
-    PHONE_UK = "phone_uk"
-    POSTCODE_UK = "postcode_uk"
-    ADDRESS = "address"
 
 
 class FieldSource(StrEnum):
@@ -80,8 +69,9 @@ class FieldSpec(BaseModel):
 
     type: FieldType = FieldType.STRING
     """Type of the value in the record."""
-    format: FieldFormat = FieldFormat.TEXT
-    """Normalisation and checks for string fields (name, ni_number, email…)."""
+    format: str = DEFAULT_FORMAT
+    """Normalisation and checks for string fields (name, ni_number, email…), from the
+    format registry (``idp.formats``)."""
     source: FieldSource = FieldSource.TEXT
     """Where the value comes from: text near a label, a ticked box of a group, a signature."""
     description: str = ""
@@ -142,8 +132,7 @@ class FieldSpec(BaseModel):
             raise ValueError("an enum field needs `enum` members")
         if self.enum and self.type != FieldType.ENUM:
             raise ValueError("`enum` members are only for fields of type enum")
-        if self.format != FieldFormat.TEXT and self.type != FieldType.STRING:
-            raise ValueError(f"format {self.format.value!r} is only for string fields")
+        check_format(self.type.value, self.format)
         if self.source == FieldSource.CHECKBOX_GROUP and self.type != FieldType.ENUM:
             raise ValueError("source checkbox_group needs type enum")
         if self.source == FieldSource.SIGNATURE and self.type != FieldType.BOOLEAN:
@@ -151,6 +140,10 @@ class FieldSpec(BaseModel):
         if not self.hints():
             raise ValueError("a field needs at least one label hint")
         return self
+
+    def value_format(self) -> Format:
+        """The registered format that reads, checks, finds and exports this field's values."""
+        return format_for(self.type.value, self.format)
 
     def hints(self) -> list[str]:
         """Every label hint, all languages, in file order."""
@@ -253,31 +246,11 @@ class DocumentSchema(BaseModel):
         }
 
 
-_FORMAT_JSON: dict[FieldFormat, dict[str, Any]] = {
-    FieldFormat.NI_NUMBER: {"pattern": r"^[A-CEGHJ-PR-TW-Z]{2}[0-9]{6}[A-D]$"},
-    FieldFormat.EMAIL: {"format": "email"},
-    FieldFormat.PHONE_UK: {"pattern": r"^0[0-9]{9,10}$"},
-    FieldFormat.POSTCODE_UK: {"pattern": r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$"},
-}
-
-
 def _field_json_schema(spec: FieldSpec) -> dict[str, Any]:
-    out: dict[str, Any]
-    if spec.type == FieldType.DATE:
-        out = {"type": "string", "format": "date"}
-    elif spec.type == FieldType.INTEGER:
-        out = {"type": "integer"}
-    elif spec.type == FieldType.MONEY:
-        out = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$"}
-    elif spec.type == FieldType.BOOLEAN:
-        out = {"type": "boolean"}
-    elif spec.type == FieldType.ENUM:
-        out = {"type": "string", "enum": list(spec.enum)}
-    else:
-        out = {"type": "string", **_FORMAT_JSON.get(spec.format, {})}
+    out: dict[str, Any] = dict(spec.value_format().json_schema)
     out["type"] = [out["type"], "null"]
     if spec.type == FieldType.ENUM:
-        out["enum"] = [*out["enum"], None]
+        out["enum"] = [*spec.enum, None]
     if spec.type == FieldType.INTEGER:
         for rule, key in (("min", "minimum"), ("max", "maximum")):
             arg = spec.rule(rule)

@@ -3,19 +3,72 @@
 ``normalise_value`` turns text (a candidate's evidence or a reviewer's correction) into the
 field's canonical value with what is wrong with it; ``validate_fields`` checks a set of
 fields against their schema — type, format, the field's rules and the schema's cross-field
-rules. The pipeline's validate stage and review's corrections both call them.
+rules. The pipeline's validate stage and review's corrections both call them. Formats
+themselves (how a date or a postcode is read) are declared in ``idp.formats``.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from idp.datamodel import FieldResult
-from idp.normalise import Normalised, check_rules, normalise_field
+from idp.formats import FormatContext, Locale, Normalised
 from idp.schemas import DocumentSchema, FieldSpec, FieldType
 
 NOT_FOUND = "not found on the document"
+
+
+
+def normalise_field(
+    spec: FieldSpec, text: str, today: date | None = None, locale: Locale | None = None
+) -> Normalised:
+    """The canonical value of ``text`` in the field's format, with format errors and the
+    schema's extra ``patterns``; the field's rules are not applied (see ``normalise_value``)."""
+    context = FormatContext(today=today, locale=locale, members=spec.enum)
+    result = spec.value_format().normalise(text, context)
+    if result.value is not None:
+        for pattern in spec.patterns:
+            if not re.fullmatch(pattern, str(result.value)):
+                result.errors.append(f"{result.value!r} does not match the expected pattern")
+    return result
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def check_rules(spec: FieldSpec, value: Any, today: date | None = None) -> list[str]:
+    """Readable errors for each of the field's rules that ``value`` breaks."""
+    today = today or date.today()
+    errors: list[str] = []
+    if value is None:
+        return errors
+    when = date.fromisoformat(value) if spec.type == FieldType.DATE else None
+    number: Decimal | None = None
+    if spec.type in (FieldType.INTEGER, FieldType.MONEY):
+        number = Decimal(str(value))
+    for rule in spec.rules:
+        arg = rule.arg
+        if when is not None:
+            if rule.name == "past" and when >= today:
+                errors.append(f"{value} is not in the past")
+            elif rule.name == "not_future" and when > today:
+                errors.append(f"{value} is in the future")
+            elif rule.name == "min_age" and _age(when, today) < int(arg):
+                errors.append(f"{value} makes the person younger than {arg}")
+            elif rule.name == "max_age" and _age(when, today) > int(arg):
+                errors.append(f"{value} makes the person older than {arg}, which is implausible")
+            elif rule.name == "not_before" and when < date.fromisoformat(str(arg)):
+                errors.append(f"{value} is before {arg}")
+        if number is not None:
+            if rule.name == "min" and number < Decimal(str(arg)):
+                errors.append(f"{value} is less than {arg}")
+            elif rule.name == "max" and number > Decimal(str(arg)):
+                errors.append(f"{value} is more than {arg}")
+    return errors
 
 
 def normalise_value(spec: FieldSpec, text: str, today: date | None = None) -> Normalised:

@@ -17,11 +17,10 @@ from extractors.labels import LabelMatcher
 from idp.datamodel import Alternative, FieldResult, ProcessingResult
 from idp.fields.confidence import candidate_confidence, with_agreement
 from idp.fields.reread import reread_fields
-from idp.normalise import check_rules
 from idp.schemas import DocumentSchema, load_schema
 from idp.settings import Settings
 from idp.text import clean_text
-from idp.validation import NOT_FOUND, normalise_value
+from idp.validation import NOT_FOUND, check_rules, normalise_value
 
 log = logging.getLogger(__name__)
 

@@ -17,15 +17,14 @@ from rapidfuzz import fuzz
 
 from idp.datamodel import FieldResult, Page, PageSource, ProcessingResult
 from idp.errors import EngineError
-from idp.normalise import normalise_field
-from idp.schemas import DocumentSchema, FieldFormat
+from idp.schemas import DocumentSchema
 from idp.text import display_text, strip_accents
+from idp.validation import normalise_field
 
 log = logging.getLogger(__name__)
 
 REREAD_LANGUAGES = "Latin+cym"
 """Tesseract models for the second reading (Debian ``tesseract-ocr-script-latn``)."""
-REREAD_FORMATS = (FieldFormat.NAME, FieldFormat.ADDRESS)
 MIN_AGREEMENT = 80.0
 """Accent-folded similarity (0–100) the two readings need for the second to be taken."""
 
@@ -79,7 +78,7 @@ def reread_fields(result: ProcessingResult, schema: DocumentSchema) -> None:
         return
     for name, spec in schema.fields.items():
         field: FieldResult | None = result.fields.get(name)
-        if spec.format not in REREAD_FORMATS or field is None or field.value is None:
+        if not spec.value_format().reread_accents or field is None or field.value is None:
             continue
         if field.page is None or field.bbox is None or field.page not in images:
             continue

@@ -7,23 +7,14 @@ from datetime import date
 
 import pytest
 
-from idp.normalise import (
-    check_rules,
-    normalise_address,
-    normalise_date,
-    normalise_email,
-    normalise_field,
-    normalise_integer,
-    normalise_money,
-    normalise_name,
-    normalise_ni_number,
-    normalise_phone,
-    normalise_postcode,
-    parse_date,
-)
+from idp.formats.contact import normalise_email, normalise_phone
+from idp.formats.dates import normalise_date, parse_date
+from idp.formats.identifiers import normalise_ni_number, normalise_postcode
+from idp.formats.names import normalise_address, normalise_name
+from idp.formats.numbers import normalise_integer, normalise_money
 from idp.schemas import load_schema
 from idp.settings import Settings
-from idp.validation import validate_value
+from idp.validation import check_rules, normalise_field, validate_value
 
 TODAY = date(2025, 6, 30)
 
