@@ -9,28 +9,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idp.db.models import ApiKey, utcnow
 from idp.errors import AuthError, InputError, NotFoundError
+from idp.permissions import Role
 
 KEY_PREFIX = "idp"
 
-
-class Role(StrEnum):
-    """What a key may do."""
-
-    UPLOADER = "uploader"
-    """Submit documents and see its own."""
-    INTEGRATOR = "integrator"
-    """Submit documents and read every record; register webhooks."""
-    REVIEWER = "reviewer"
-    """Work the review queue: read documents, records and page images."""
-    ADMIN = "admin"
-    """Everything, including keys and erasure."""
+__all__ = ["KEY_PREFIX", "Role", "authenticate", "create_key", "list_keys", "revoke_key"]
 
 
 def _hash_secret(secret: str) -> str:

@@ -83,8 +83,6 @@ class JobSettings(BaseModel):
     are sent again; the database claim makes duplicates harmless."""
     visibility_timeout_s: int = 300
     """Celery/Redis: an unacknowledged task is redelivered after this many seconds."""
-    store_page_images: bool = True
-    """Store an upright PNG of every page for the reviewer page and ``/pages/{n}``."""
 
 
 class WebhookSettings(BaseModel):

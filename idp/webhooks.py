@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from idp.db import get_session_factory
 from idp.db.models import ApiKey, Document, Webhook, WebhookDelivery, utcnow
+from idp.permissions import can_read_all
 from idp.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def verify(
 def _may_see(hook_owner: ApiKey | None, doc: Document) -> bool:
     if hook_owner is None or hook_owner.revoked_at is not None:
         return False
-    if hook_owner.role in ("admin", "integrator", "reviewer"):
+    if can_read_all(hook_owner.role):
         return True
     return hook_owner.id == doc.owner_key_id
 

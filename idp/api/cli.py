@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from idp.permissions import Role
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``serve``, ``migrate`` and ``keys``."""
@@ -30,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ksub = k.add_subparsers(dest="keys_command", required=True)
     c = ksub.add_parser("create", help="create a key and print it once")
     c.add_argument(
-        "--role", required=True, choices=["uploader", "integrator", "reviewer", "admin"]
+        "--role", required=True, choices=[role.value for role in Role]
     )
     c.add_argument("--name", default="", help="who or what the key is for")
     c.set_defaults(func=run_keys_create)

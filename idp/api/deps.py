@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session
 from idp.db import get_session_factory
 from idp.db.models import ApiKey
 from idp.errors import AuthError, ForbiddenError, IdpError
-from idp.keys import Role, authenticate
+from idp.keys import authenticate
+from idp.permissions import (
+    ADMIN_ROLES,
+    INTEGRATE_ROLES,
+    READ_ROLES,
+    REVIEW_ROLES,
+    UPLOAD_ROLES,
+    Role,
+)
+from idp.permissions import can_read_all as _role_reads_all
 from idp.settings import Settings
 from idp.storage import ObjectStore, get_storage
 
@@ -22,9 +31,15 @@ log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer idp_…`")
 
 KeyResolver = Callable[[Request, Session], ApiKey | None]
-KEY_RESOLVERS: list[KeyResolver] = []
-"""Other ways to find the calling key (the web pages' session cookie), tried when a request
-carries no ``Authorization`` header. A resolver returns the key, ``None``, or raises."""
+"""Another way to find the calling key (the web pages' session cookie), tried when a request
+carries no ``Authorization`` header. A resolver returns the key, ``None``, or raises. The
+app lists its resolvers in ``app.state.key_resolvers`` (``idp.api.main`` wires them)."""
+
+
+def key_resolvers(request: Request) -> list[KeyResolver]:
+    """The resolvers the app was built with (none: bearer keys only)."""
+    resolvers: list[KeyResolver] = getattr(request.app.state, "key_resolvers", [])
+    return resolvers
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -110,7 +125,7 @@ def get_current_key(
     """The live API key of the caller; ``401`` problem for none, a bad one or a revoked one."""
     try:
         if credentials is None:
-            for resolver in KEY_RESOLVERS:
+            for resolver in key_resolvers(request):
                 found = resolver(request, session)
                 if found is not None:
                     session.commit()  # see below: no transaction left open
@@ -134,41 +149,34 @@ def get_current_key(
 CurrentKey = Annotated[ApiKey, Depends(get_current_key)]
 
 
-def require_roles(*roles: Role | str) -> Callable[..., ApiKey]:
-    """A dependency that lets only keys with one of ``roles`` through (``403`` otherwise)."""
-    allowed = {Role(r).value for r in roles}
+def require_roles(allowed: frozenset[Role]) -> Callable[..., ApiKey]:
+    """A dependency that lets only keys with a role in ``allowed`` through (``403`` otherwise)."""
 
     def _check(key: CurrentKey) -> ApiKey:
         if key.role not in allowed:
-            raise ForbiddenError(
-                f"this needs the role {' or '.join(sorted(allowed))}; the key has {key.role}"
-            )
+            names = " or ".join(sorted(r.value for r in allowed))
+            raise ForbiddenError(f"this needs the role {names}; the key has {key.role}")
         return key
 
     return _check
 
 
-AdminKey = Annotated[ApiKey, Depends(require_roles(Role.ADMIN))]
-UploaderKey = Annotated[
-    ApiKey, Depends(require_roles(Role.UPLOADER, Role.INTEGRATOR, Role.ADMIN))
-]
+AdminKey = Annotated[ApiKey, Depends(require_roles(ADMIN_ROLES))]
+UploaderKey = Annotated[ApiKey, Depends(require_roles(UPLOAD_ROLES))]
 """A key that may submit documents."""
-ReaderKey = Annotated[
-    ApiKey,
-    Depends(require_roles(Role.UPLOADER, Role.INTEGRATOR, Role.REVIEWER, Role.ADMIN)),
-]
+ReaderKey = Annotated[ApiKey, Depends(require_roles(READ_ROLES))]
 """A key that may read documents (uploaders only their own; checked per document)."""
-ReviewerKey = Annotated[ApiKey, Depends(require_roles(Role.REVIEWER, Role.ADMIN))]
-IntegratorKey = Annotated[ApiKey, Depends(require_roles(Role.INTEGRATOR, Role.ADMIN))]
+ReviewerKey = Annotated[ApiKey, Depends(require_roles(REVIEW_ROLES))]
+IntegratorKey = Annotated[ApiKey, Depends(require_roles(INTEGRATE_ROLES))]
 
 
 def can_read_all(key: ApiKey) -> bool:
     """Whether the key may read documents it did not upload."""
-    return key.role in (Role.INTEGRATOR.value, Role.REVIEWER.value, Role.ADMIN.value)
+    return _role_reads_all(key.role)
 
 
 __all__ = [
-    "KEY_RESOLVERS",
+    "KeyResolver",
     "AdminKey",
     "CurrentKey",
     "IdpError",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,21 +11,26 @@ from fastapi import FastAPI
 from idp.api.docs import install_docs
 from idp.api.limits import BodyLimitMiddleware
 from idp.api.problems import install_problem_handlers
+from idp.api.routes import audit, documents, health, keys, pages, review, schemas, webhooks
 from idp.settings import Settings, get_settings
+from idp.web.session import key_from_cookie
 
 log = logging.getLogger(__name__)
 
 API_ROUTERS = [
-    "idp.api.routes.health",
-    "idp.api.routes.documents",
-    "idp.api.routes.schemas",
-    "idp.api.routes.keys",
-    "idp.api.routes.webhooks",
-    "idp.review.api",
-    "idp.audit.api",
-    "idp.web.routes",
+    health.router,
+    documents.router,
+    schemas.router,
+    keys.router,
+    webhooks.router,
+    review.router,
+    audit.router,
+    pages.router,
 ]
-"""Modules whose ``router`` the app includes, in this order."""
+"""Routers the app includes, in this order."""
+KEY_RESOLVERS = [key_from_cookie]
+"""Ways to find the calling key besides ``Authorization: Bearer``: the web pages' session
+cookie, so the pages' scripts call the same ``/v1`` API with the signed-in key's roles."""
 
 
 def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
@@ -65,7 +69,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     install_problem_handlers(app)
     install_docs(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
-    for name in API_ROUTERS:
-        module = importlib.import_module(name)
-        app.include_router(module.router)
+    app.state.key_resolvers = list(KEY_RESOLVERS)
+    for router in API_ROUTERS:
+        app.include_router(router)
     return app

@@ -57,7 +57,8 @@ APPEND_ONLY_DDL: dict[str, list[str]] = {
     "sqlite": _SQLITE_TRIGGERS,
     "postgresql": _POSTGRES_TRIGGERS,
 }
-"""Statements that make the table append-only, by dialect (used by the migration too)."""
+"""Statements that make the table append-only, by dialect (``create_all`` runs them; the
+migration ``0002_review_audit`` keeps its own copy)."""
 
 for _dialect, _statements in APPEND_ONLY_DDL.items():
     for _sql in _statements:

@@ -6,6 +6,7 @@ models on it and their own Alembic revisions chained after ``0001_core``).
 
 from idp.db.engine import get_engine, get_session_factory, session_scope
 from idp.db.models import (
+    FINISHED_STATUSES,
     ApiKey,
     Base,
     Document,
@@ -19,6 +20,7 @@ from idp.db.models import (
 )
 
 __all__ = [
+    "FINISHED_STATUSES",
     "ApiKey",
     "Base",
     "Document",

@@ -53,6 +53,12 @@ class DocumentStatus(StrEnum):
     FAILED = "failed"
 
 
+FINISHED_STATUSES = frozenset(
+    {DocumentStatus.ACCEPTED, DocumentStatus.NEEDS_REVIEW, DocumentStatus.FAILED}
+)
+"""Statuses of a document that has been processed and has a record (the record's statuses)."""
+
+
 class JobState(StrEnum):
     """State of one processing job."""
 

@@ -3,20 +3,12 @@ names and ids, never personal data values)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from idp.db.models import Document, Job
 from idp.errors import NotFoundError
 from idp.storage import ObjectStore, document_prefix
-
-EraseHook = Callable[[Session, str], None]
-ERASE_HOOKS: list[EraseHook] = []
-"""Called with (session, document id) before the document row is deleted, in the same
-transaction: packages with derived data that is not removed by ``ON DELETE CASCADE``
-remove it here."""
 
 
 def erase_document(session: Session, storage: ObjectStore, doc_id: str) -> int:
@@ -29,8 +21,6 @@ def erase_document(session: Session, storage: ObjectStore, doc_id: str) -> int:
     if doc is None:
         raise NotFoundError(f"no document {doc_id!r}")
     removed = storage.delete_prefix(document_prefix(doc_id))
-    for hook in ERASE_HOOKS:
-        hook(session, doc_id)
     # Explicit as well as cascaded, in case a connection runs without foreign keys.
     session.execute(delete(Job).where(Job.document_id == doc_id))
     session.delete(doc)

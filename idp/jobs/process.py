@@ -14,10 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from idp.datamodel import ProcessingOptions, ProcessingResult
 from idp.db import get_session_factory
@@ -35,15 +32,6 @@ from idp.storage import (
 )
 
 log = logging.getLogger(__name__)
-
-OptionHook = Callable[[Session, Document, ProcessingOptions], None]
-OPTION_HOOKS: list[OptionHook] = []
-"""Called before processing to adjust a job's options (e.g. learned label phrasings)."""
-
-CompletionHook = Callable[[Session, Document, dict[str, Any]], None]
-COMPLETION_HOOKS: list[CompletionHook] = []
-"""Called in the transaction that finishes a document, with its record (e.g. to queue it
-for review). A hook that raises makes the attempt fail and retry."""
 
 
 def layout_key(doc_id: str) -> str:
@@ -159,12 +147,9 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
             options = ProcessingOptions(
                 schema_name=doc.schema_name,
                 languages=settings.ocr.languages,
-                store_page_images=settings.jobs.store_page_images,
                 # Label phrasings reviewers taught for this schema (idp.review, issue 5).
                 learned_hints=learned_hints(session, doc.schema_name) if doc.schema_name else {},
             )
-            for option_hook in OPTION_HOOKS:
-                option_hook(session, doc, options)
             filename = doc.filename
         data = storage.get(original_key(claim.document_id))
         with _Heartbeat(claim, settings) as beat:
@@ -194,8 +179,6 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
             doc.errors = list(record.get("errors") or [])
             doc.completed_at = now
             doc.updated_at = now
-            for hook in COMPLETION_HOOKS:
-                hook(session, doc, record)
             queue_document_event(session, doc, "document.completed")
             session.commit()
         log.info(

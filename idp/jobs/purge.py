@@ -8,8 +8,8 @@ from sqlalchemy import delete, select
 
 from idp.db import get_session_factory
 from idp.db.models import (
+    FINISHED_STATUSES,
     Document,
-    DocumentStatus,
     IdempotencyRecord,
     WebhookDelivery,
     as_utc,
@@ -21,11 +21,6 @@ from idp.storage import document_prefix, get_storage
 
 IDEMPOTENCY_TTL = timedelta(days=1)
 DELIVERY_TTL = timedelta(days=7)
-_FINISHED = (
-    DocumentStatus.ACCEPTED.value,
-    DocumentStatus.NEEDS_REVIEW.value,
-    DocumentStatus.FAILED.value,
-)
 
 
 def purge(
@@ -41,7 +36,8 @@ def purge(
     factory = get_session_factory(settings)
     lines: list[str] = []
     with factory() as session:
-        docs = session.scalars(select(Document).where(Document.status.in_(_FINISHED))).all()
+        finished = select(Document).where(Document.status.in_(sorted(FINISHED_STATUSES)))
+        docs = session.scalars(finished).all()
         for doc in docs:
             days = older_than_days
             if days is None and doc.schema_name in retention:

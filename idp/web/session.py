@@ -72,7 +72,7 @@ def check_csrf(request: Request, row: WebSession, form_token: str | None = None)
 
 
 def key_from_cookie(request: Request, session: Session) -> ApiKey | None:
-    """Resolver for ``idp.api.deps.KEY_RESOLVERS``: the API key behind the session cookie.
+    """A key resolver (``idp.api.deps.KeyResolver``): the API key behind the session cookie.
 
     Lets the pages' scripts call the same ``/v1`` API as any client, with the same roles.
     """

@@ -26,7 +26,7 @@ from idp.api.deps import (
     can_read_all,
 )
 from idp.api.problems import PROBLEM_RESPONSES
-from idp.db.models import ApiKey, Document, DocumentStatus, Job, as_utc
+from idp.db.models import FINISHED_STATUSES, ApiKey, Document, DocumentStatus, Job, as_utc
 from idp.errors import ConflictError, InputError, NotFoundError
 from idp.jobs.dispatch import submit
 from idp.jobs.erase import erase_document
@@ -41,7 +41,6 @@ from idp.storage import (
 router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=PROBLEM_RESPONSES)
 
 DocId = Annotated[str, Path(description="Document id (UUID)", max_length=36)]
-DONE = {DocumentStatus.ACCEPTED.value, DocumentStatus.NEEDS_REVIEW.value, DocumentStatus.FAILED}
 
 
 class DocumentOut(BaseModel):
@@ -84,7 +83,7 @@ class UploadOut(BaseModel):
 def _out(doc: Document, attempts: int = 0) -> DocumentOut:
     base = f"/v1/documents/{doc.id}"
     links: dict[str, Any] = {"self": base, "original": f"{base}/original"}
-    if doc.status in DONE:
+    if doc.status in FINISHED_STATUSES:
         links["record"] = f"{base}/record"
         links["pages"] = [f"{base}/pages/{n}" for n in range(1, doc.pages + 1)]
     return DocumentOut(
@@ -252,7 +251,7 @@ def get_document(doc_id: DocId, session: SessionDep, key: ReaderKey) -> Any:
 def get_record(doc_id: DocId, session: SessionDep, storage: StorageDep, key: ReaderKey) -> Any:
     """The same object ``idp extract`` prints; ``409`` while the document is not processed."""
     doc = load_visible(session, key, doc_id)
-    if doc.status not in DONE:
+    if doc.status not in FINISHED_STATUSES:
         raise ConflictError(f"document {doc_id} is {doc.status}; the record is not ready")
     try:
         record = json.loads(storage.get(record_key(doc.id)))

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from idp.api.deps import AdminKey, SessionDep, actor_of, audit
 from idp.api.problems import PROBLEM_RESPONSES
 from idp.db.models import ApiKey, as_utc
-from idp.keys import Role, create_key, list_keys, revoke_key
+from idp.keys import create_key, list_keys, revoke_key
+from idp.permissions import Role
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=PROBLEM_RESPONSES)
 

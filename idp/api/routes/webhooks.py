@@ -13,6 +13,7 @@ from idp.api.deps import SessionDep, UploaderKey
 from idp.api.problems import PROBLEM_RESPONSES
 from idp.db.models import Webhook
 from idp.errors import InputError, NotFoundError
+from idp.permissions import sees_everyones_webhooks
 from idp.webhooks import EVENT_TYPES, describe, new_secret
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=PROBLEM_RESPONSES)
@@ -63,7 +64,7 @@ def create(body: WebhookIn, session: SessionDep, key: UploaderKey) -> Any:
 def list_all(session: SessionDep, key: UploaderKey) -> Any:
     """Webhooks registered by this key (an admin sees all)."""
     stmt = select(Webhook).order_by(Webhook.created_at)
-    if key.role != "admin":
+    if not sees_everyones_webhooks(key.role):
         stmt = stmt.where(Webhook.owner_key_id == key.id)
     return [describe(h) for h in session.scalars(stmt)]
 
@@ -74,7 +75,7 @@ def delete(
 ) -> None:
     """Stops deliveries to it, including pending ones."""
     hook = session.get(Webhook, hook_id)
-    if hook is None or (key.role != "admin" and hook.owner_key_id != key.id):
+    if hook is None or (not sees_everyones_webhooks(key.role) and hook.owner_key_id != key.id):
         raise NotFoundError(f"no webhook {hook_id!r}")
     session.delete(hook)
     session.commit()

@@ -19,6 +19,24 @@ depends_on = None
 
 TZ = sa.DateTime(timezone=True)
 
+# The append-only triggers as they were at this revision. A migration keeps its own copy
+# (as it keeps its own table definitions): the live model may change, this step may not.
+APPEND_ONLY_DDL: dict[str, list[str]] = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit_events is append-only'; END; $$ LANGUAGE plpgsql",
+        "DROP TRIGGER IF EXISTS audit_events_no_change ON audit_events",
+        "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events "
+        "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+    ],
+}
+
 
 def upgrade() -> None:
     """Create the tables and the append-only triggers."""
@@ -103,8 +121,6 @@ def upgrade() -> None:
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("expires_at", TZ, nullable=False),
     )
-    from idp.audit.models import APPEND_ONLY_DDL
-
     for statement in APPEND_ONLY_DDL.get(op.get_bind().dialect.name, []):
         op.execute(statement)
 

@@ -1,4 +1,4 @@
-"""``GET /v1/audit``: the admin's export of the audit trail, oldest first, by cursor."""
+"""``/v1/audit``: the admin's export of the audit trail, oldest first, by cursor."""
 
 from __future__ import annotations
 

@@ -1,37 +1,34 @@
 """Sign-in, reviewer and upload pages, and their static files.
 
 The pages are server-rendered shells (Jinja2) whose plain scripts call the ``/v1`` API
-with the session cookie; ``idp.web.session.key_from_cookie`` makes the API accept it, with
-the same roles as the key that signed in. Nothing loads from outside the service.
+with the session cookie; ``idp.api.main`` lists ``idp.web.session.key_from_cookie`` among
+the app's key resolvers, so the API accepts it with the same roles as the key that signed
+in. Nothing loads from outside the service.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from idp.api.deps import KEY_RESOLVERS, SessionDep, SettingsDep
+from idp.api.deps import SessionDep, SettingsDep
 from idp.audit import record_event
 from idp.db.models import ApiKey
 from idp.errors import AuthError, NotFoundError
-from idp.keys import Role, authenticate
+from idp.keys import authenticate
+from idp.permissions import REVIEW_ROLES, UPLOAD_ROLES, Role
+from idp.web import STATIC_DIR, TEMPLATES_DIR
 from idp.web import session as web_session
 from idp.web.i18n import LANGUAGES, messages, pick_language
 
-HERE = Path(__file__).parent
-STATIC_DIR = HERE / "static"
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 SIGNIN_COOKIE = "idp_signin"
 LANG_COOKIE = "idp_lang"
-
-REVIEW_ROLES = {Role.REVIEWER.value, Role.ADMIN.value}
-UPLOAD_ROLES = {Role.UPLOADER.value, Role.INTEGRATOR.value, Role.ADMIN.value}
 
 # Scripts, styles and images come from this service only; no framing, no inline script.
 SECURITY_HEADERS = {
@@ -45,11 +42,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 router = APIRouter(include_in_schema=False)
-
-if web_session.key_from_cookie not in KEY_RESOLVERS:
-    KEY_RESOLVERS.append(web_session.key_from_cookie)
 
 
 def _secure(request: Request) -> bool:
@@ -86,7 +80,7 @@ def _render(
 
 
 def _page_context(
-    request: Request, session: SessionDep, roles: set[str]
+    request: Request, session: SessionDep, roles: frozenset[Role]
 ) -> tuple[Response | None, dict[str, Any], str]:
     """The signed-in key for a page, or a redirect to sign in / a 403 page."""
     row = web_session.find_session(request, session)
