@@ -1,14 +1,13 @@
 """The ``idp`` command.
 
 Each sub-command lives in the module that owns its work and registers itself through a
-``register(subparsers)`` function listed in ``COMMAND_MODULES``; those modules import heavy
-libraries only when the command runs, so ``idp --help`` starts fast.
+``register(subparsers)`` function (listed in ``_register_commands``); those modules import
+heavy libraries only when the command runs, so ``idp --help`` starts fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import os
@@ -17,13 +16,17 @@ from pathlib import Path
 
 from idp.errors import IdpError
 
-COMMAND_MODULES: list[str] = [
-    "idp.audit.cli",
-    "idp.schemas",
-    "idp.api.cli",
-    "idp.jobs.cli",
-]
-"""Modules that add sub-commands (``register(subparsers)``), in the order ``--help`` lists them."""
+
+def _register_commands(sub: argparse._SubParsersAction) -> None:
+    """Sub-commands of the modules that own their work, in the order ``--help`` lists them."""
+    # Imported here: each module is light (heavy libraries load when its command runs).
+    from idp import schemas
+    from idp.api import cli as api_cli
+    from idp.audit import cli as audit_cli
+    from idp.jobs import cli as jobs_cli
+
+    for module in (audit_cli, schemas, api_cli, jobs_cli):
+        module.register(sub)
 
 
 def _register_extract(sub: argparse._SubParsersAction) -> None:
@@ -105,8 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", "-v", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", required=True)
     _register_extract(sub)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    _register_commands(sub)
     return parser
 
 

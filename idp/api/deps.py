@@ -24,7 +24,7 @@ from idp.permissions import (
 )
 from idp.permissions import can_read_all as _role_reads_all
 from idp.settings import Settings
-from idp.storage import ObjectStore, get_storage
+from idp.storage import ObjectStore, RecordStore, get_storage
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,14 @@ def get_object_store(settings: SettingsDep) -> ObjectStore:
 
 
 StorageDep = Annotated[ObjectStore, Depends(get_object_store)]
+
+
+def get_records(storage: StorageDep) -> RecordStore:
+    """Documents' objects (original, page images, layout, record) in the configured store."""
+    return RecordStore(storage)
+
+
+RecordsDep = Annotated[RecordStore, Depends(get_records)]
 
 
 def audit(
@@ -182,6 +190,7 @@ __all__ = [
     "IdpError",
     "IntegratorKey",
     "ReaderKey",
+    "RecordsDep",
     "ReviewerKey",
     "SessionDep",
     "SettingsDep",

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from idp.db.models import Document, Job
 from idp.errors import NotFoundError
-from idp.storage import ObjectStore, document_prefix
+from idp.storage import RecordStore
 
 
-def erase_document(session: Session, storage: ObjectStore, doc_id: str) -> int:
+def erase_document(session: Session, store: RecordStore, doc_id: str) -> int:
     """Erase one document everywhere; the caller commits. Returns objects removed.
 
     Objects go first: if the database step then fails, the request can be repeated; the
@@ -20,7 +20,7 @@ def erase_document(session: Session, storage: ObjectStore, doc_id: str) -> int:
     doc = session.get(Document, doc_id)
     if doc is None:
         raise NotFoundError(f"no document {doc_id!r}")
-    removed = storage.delete_prefix(document_prefix(doc_id))
+    removed = store.erase(doc_id)
     # Explicit as well as cascaded, in case a connection runs without foreign keys.
     session.execute(delete(Job).where(Job.document_id == doc_id))
     session.delete(doc)

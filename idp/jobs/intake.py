@@ -24,7 +24,7 @@ from idp.errors import (
 )
 from idp.jobs import queue
 from idp.settings import Settings
-from idp.storage import ObjectStore, document_prefix, original_key
+from idp.storage import ObjectStore, RecordStore
 
 
 @dataclass(frozen=True)
@@ -119,11 +119,12 @@ def accept_uploads(
             return replay, True
     session.commit()  # no transaction (and, on SQLite, no write lock) while storing files
 
+    store = RecordStore(storage)
     batch_id = str(uuid.uuid4())
     docs: list[Document] = []
     for upload, media_type in zip(uploads, media_types, strict=True):
         doc_id = str(uuid.uuid4())
-        storage.put(original_key(doc_id), upload.data, media_type)
+        store.put_original(doc_id, upload.data, media_type)
         docs.append(
             Document(
                 id=doc_id,
@@ -157,7 +158,7 @@ def accept_uploads(
         # A concurrent request with the same Idempotency-Key won the race.
         session.rollback()
         for doc in docs:
-            storage.delete_prefix(document_prefix(doc.id))
+            store.erase(doc.id)
         if idempotency_key:
             replay = _replay(session, owner, idempotency_key, request_hash)
             if replay is not None:

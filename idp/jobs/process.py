@@ -10,33 +10,20 @@ rewrites the same keys, so there is still exactly one record.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import threading
 import time
 from typing import Any
 
-from idp.datamodel import ProcessingOptions, ProcessingResult
+from idp.datamodel import ProcessingOptions, ProcessingResult, Record
 from idp.db import get_session_factory
 from idp.db.models import Document, utcnow
 from idp.jobs import queue
 from idp.pipeline import process_document, to_record
 from idp.settings import Settings
-from idp.storage import (
-    ObjectStore,
-    document_prefix,
-    get_storage,
-    original_key,
-    page_image_key,
-    record_key,
-)
+from idp.storage import RecordStore, get_record_store
 
 log = logging.getLogger(__name__)
-
-
-def layout_key(doc_id: str) -> str:
-    """Key of the pages' words and layout JSON (evidence for reviewers and learning)."""
-    return f"documents/{doc_id}/layout.json"
 
 
 def _png(image: Any) -> bytes | None:
@@ -54,27 +41,14 @@ def _png(image: Any) -> bytes | None:
     return buf.getvalue()
 
 
-def _store_outputs(
-    result: ProcessingResult, storage: ObjectStore, record: dict[str, Any]
-) -> None:
+def _store_outputs(result: ProcessingResult, store: RecordStore, record: Record) -> None:
     images = result.transient.get("images") or {}
     for page in result.pages:
         png = _png(images.get(page.number))
         if png is not None:
-            key = page_image_key(result.id, page.number)
-            storage.put(key, png, "image/png")
-            page.image_key = key
-    pages = [p.model_dump(mode="json") for p in result.pages]
-    storage.put(
-        layout_key(result.id),
-        json.dumps({"pages": pages}, ensure_ascii=False).encode(),
-        "application/json",
-    )
-    storage.put(
-        record_key(result.id),
-        json.dumps(record, ensure_ascii=False).encode(),
-        "application/json",
-    )
+            page.image_key = store.put_page_image(result.id, page.number, png)
+    store.save_layout(result.id, [p.model_dump(mode="json") for p in result.pages])
+    store.save(record)
 
 
 class _Heartbeat:
@@ -133,11 +107,11 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
     Returns ``done``, ``gone`` (erased meanwhile), ``lost`` (another worker took over),
     or after an error outside the pipeline, ``queued`` (retry) / ``failed``.
     """
-    from idp.review import learned_hints
+    from idp.review.learning import learned_hints
     from idp.webhooks import queue_document_event
 
     factory = get_session_factory(settings)
-    storage = get_storage(settings)
+    store = get_record_store(settings)
     started = time.perf_counter()
     try:
         with factory() as session:
@@ -151,14 +125,14 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
                 learned_hints=learned_hints(session, doc.schema_name) if doc.schema_name else {},
             )
             filename = doc.filename
-        data = storage.get(original_key(claim.document_id))
+        data = store.original(claim.document_id)
         with _Heartbeat(claim, settings) as beat:
             result = process_document(
                 data, filename, options, settings, doc_id=claim.document_id,
                 on_stage=_ProgressReporter(claim, settings),
             )
-            record = to_record(result).to_json_dict()
-            _store_outputs(result, storage, record)
+            record = to_record(result)
+            _store_outputs(result, store, record)
         if beat.lost:
             log.warning("job %s was taken over while processing; result dropped", claim.job_id)
             return "lost"
@@ -166,23 +140,23 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
             doc = session.get(Document, claim.document_id)
             if doc is None:
                 # Erased while we worked: what we just wrote must not outlive it.
-                storage.delete_prefix(document_prefix(claim.document_id))
+                store.erase(claim.document_id)
                 return "gone"
             if not queue.mark_done(session, claim):
                 session.rollback()
                 return "lost"
             now = utcnow()
-            doc.status = record["status"]
+            doc.status = record.status.value
             doc.progress = 1.0
-            doc.pages = int(record["source"].get("pages") or 0)
-            doc.media_type = record["source"].get("media_type") or doc.media_type
-            doc.errors = list(record.get("errors") or [])
+            doc.pages = record.source.pages
+            doc.media_type = record.source.media_type or doc.media_type
+            doc.errors = list(record.errors)
             doc.completed_at = now
             doc.updated_at = now
             queue_document_event(session, doc, "document.completed")
             session.commit()
         log.info(
-            "document %s %s in %.2fs", claim.document_id, record["status"],
+            "document %s %s in %.2fs", claim.document_id, record.status.value,
             time.perf_counter() - started,
         )
         return "done"

@@ -17,7 +17,7 @@ from idp.db.models import (
 )
 from idp.jobs.erase import erase_document
 from idp.settings import Settings
-from idp.storage import document_prefix, get_storage
+from idp.storage import get_record_store
 
 IDEMPOTENCY_TTL = timedelta(days=1)
 DELIVERY_TTL = timedelta(days=7)
@@ -32,7 +32,7 @@ def purge(
 
     retention = {name: s.retention_days for name, s in load_schemas(settings).items()}
     now = utcnow()
-    storage = get_storage(settings)
+    store = get_record_store(settings)
     factory = get_session_factory(settings)
     lines: list[str] = []
     with factory() as session:
@@ -47,19 +47,17 @@ def purge(
                 continue
             lines.append(f"erase document {doc.id} ({doc.schema_name}, {created:%Y-%m-%d})")
             if not dry_run:
-                erase_document(session, storage, doc.id)
+                erase_document(session, store, doc.id)
                 record_event(session, actor="system:purge", action="document.erase",
                              target_type="document", target_id=doc.id,
                              details={"reason": "retention"})
                 session.commit()
         known = set(session.scalars(select(Document.id)))
-        orphans = sorted(
-            {k.split("/")[1] for k in storage.list("documents/") if k.count("/") >= 2} - known
-        )
+        orphans = sorted(store.stored_document_ids() - known)
         for doc_id in orphans:
             lines.append(f"remove objects of unknown document {doc_id}")
             if not dry_run:
-                storage.delete_prefix(document_prefix(doc_id))
+                store.erase(doc_id)
         if not dry_run:
             n1 = session.execute(
                 delete(IdempotencyRecord).where(

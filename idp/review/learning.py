@@ -1,4 +1,4 @@
-"""Learning label phrasings from reviewers' corrections.
+"""Learning label phrasings from reviewers' corrections, and handing them to later jobs.
 
 When a reviewer fills in a field the extractors missed, the label printed next to that
 value on the page is what the extractors did not recognise. It is remembered for the
@@ -12,11 +12,18 @@ or is long enough to be a sentence is refused.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from idp.datamodel.record import Record
+from idp.db.models import Document
 from idp.geometry import overlap_of_smaller
+from idp.review.models import LearnedPhrasing
+from idp.storage import RecordStore
 from idp.text import clean_phrasing, comparable_text
 
 MAX_PHRASING_CHARS = 60
@@ -43,7 +50,7 @@ def _value_similarity(value_text: str, candidate: str) -> float:
 
 
 def find_label_phrasing(
-    record: dict[str, Any],
+    record: Record | Mapping[str, Any],
     value_text: str,
     *,
     page: int | None = None,
@@ -62,7 +69,12 @@ def find_label_phrasing(
     """
     hints = known_hints or {}
     scored: list[tuple[float, str, dict[str, Any]]] = []
-    for kv in record.get("key_values") or []:
+    pairs = (
+        [kv.model_dump() for kv in record.key_values]
+        if isinstance(record, Record)
+        else record.get("key_values") or []
+    )
+    for kv in pairs:
         if page is not None and kv.get("page") not in (None, page):
             continue
         similarity = _value_similarity(value_text, str(kv.get("value") or ""))
@@ -143,3 +155,70 @@ def conflicts_with_schema(phrasing: str, schema_hints: dict[str, list[str]]) -> 
     return any(
         comparable_text(hint) == norm for hints in schema_hints.values() for hint in hints
     )
+
+
+def learn_from_correction(
+    session: Session,
+    store: RecordStore,
+    record: Record,
+    doc: Document,
+    reviewer: str,
+    field: str,
+    text: str,
+    old_value: Any,
+    page: int | None,
+    bbox: list[float] | None,
+) -> dict[str, Any] | None:
+    """Remember the label beside a value the extractors missed; where it was, or ``None``."""
+    from idp.schemas import load_schema
+
+    if not text or old_value is not None or not doc.schema_name:
+        return None
+    schema = load_schema(doc.schema_name)
+    layout_pages = (record.layout or {}).get("pages") or store.layout_pages(doc.id)
+    found = find_label_phrasing(
+        record, text, page=page, bbox=bbox, layout_pages=layout_pages,
+        known_hints={n: s.hints() for n, s in schema.fields.items()},
+    )
+    if found is None:
+        return None
+    phrasing, where = found
+    norm = comparable_text(phrasing)
+    existing = session.scalars(
+        select(LearnedPhrasing).where(
+            LearnedPhrasing.schema_name == doc.schema_name,
+            LearnedPhrasing.field == field,
+            LearnedPhrasing.normalised == norm,
+        )
+    ).first()
+    if existing is not None:
+        existing.times_seen += 1
+    else:
+        session.add(
+            LearnedPhrasing(
+                schema_name=doc.schema_name,
+                field=field,
+                phrasing=clean_phrasing(phrasing)[:100],
+                normalised=norm[:100],
+                learned_from=doc.id,
+                learned_by=reviewer,
+            )
+        )
+    return where
+
+
+def learned_hints(session: Session, schema_name: str) -> dict[str, list[str]]:
+    """Label phrasings learned for a schema, by field, most used first.
+
+    The job runner puts this into ``ProcessingOptions.learned_hints`` when it processes a
+    document of that schema.
+    """
+    rows = session.scalars(
+        select(LearnedPhrasing)
+        .where(LearnedPhrasing.schema_name == schema_name)
+        .order_by(LearnedPhrasing.field, LearnedPhrasing.times_seen.desc(), LearnedPhrasing.id)
+    )
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        out.setdefault(row.field, []).append(row.phrasing)
+    return out

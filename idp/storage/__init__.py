@@ -1,7 +1,8 @@
 """Object storage for originals, page images and records.
 
-``get_storage(settings)`` picks the back end from ``settings.storage.backend``. Object keys
-of a document all live under ``document_prefix(id)`` so that erasure removes them together.
+``get_storage(settings)`` picks the back end from ``settings.storage.backend``;
+``get_record_store(settings)`` wraps it in the ``RecordStore`` that knows each document's
+keys (all under ``document_prefix(id)``, so that erasure removes them together).
 """
 
 from __future__ import annotations
@@ -11,17 +12,28 @@ import threading
 from idp.settings import Settings, get_settings
 from idp.storage.base import ObjectNotFoundError, ObjectStore, StorageError, check_key
 from idp.storage.local import LocalObjectStore
+from idp.storage.records import (
+    RecordStore,
+    document_prefix,
+    layout_key,
+    original_key,
+    page_image_key,
+    record_key,
+)
 from idp.storage.s3 import S3ObjectStore
 
 __all__ = [
     "LocalObjectStore",
     "ObjectNotFoundError",
     "ObjectStore",
+    "RecordStore",
     "S3ObjectStore",
     "StorageError",
     "check_key",
     "document_prefix",
     "get_storage",
+    "get_record_store",
+    "layout_key",
     "original_key",
     "page_image_key",
     "record_key",
@@ -29,26 +41,6 @@ __all__ = [
 
 _stores: dict[tuple[object, ...], ObjectStore] = {}
 _lock = threading.Lock()
-
-
-def document_prefix(doc_id: str) -> str:
-    """Folder of every object that belongs to one document."""
-    return f"documents/{doc_id}/"
-
-
-def original_key(doc_id: str) -> str:
-    """Key of the uploaded file, byte for byte."""
-    return f"documents/{doc_id}/original"
-
-
-def record_key(doc_id: str) -> str:
-    """Key of the record JSON (the contract object)."""
-    return f"documents/{doc_id}/record.json"
-
-
-def page_image_key(doc_id: str, number: int) -> str:
-    """Key of the upright PNG of page ``number`` (from 1)."""
-    return f"documents/{doc_id}/pages/{number}.png"
 
 
 def get_storage(settings: Settings | None = None) -> ObjectStore:
@@ -77,6 +69,11 @@ def get_storage(settings: Settings | None = None) -> ObjectStore:
                 )
             _stores[ident] = store
         return store
+
+
+def get_record_store(settings: Settings | None = None) -> RecordStore:
+    """The documents' objects (original, page images, layout, record) in the configured store."""
+    return RecordStore(get_storage(settings))
 
 
 def forget_stores_after_fork() -> None:

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session, sessionmaker
 import idp.audit.models  # noqa: F401  (registers the table on Base)
 from idp.audit import verify_chain
 from idp.audit.models import AuditEvent
+from idp.datamodel.record import Record
 from idp.db.models import Base, Document, utcnow
 from idp.errors import ConflictError, InputError
-from idp.review import service
+from idp.review import claims, corrections, decisions, learning
 from idp.review.models import LearnedPhrasing, ReviewCorrection, ReviewItem
-from idp.review.records import RecordStore
-from idp.storage import LocalObjectStore, record_key
+from idp.storage import LocalObjectStore, RecordStore, record_key
 
 
 def _sqlite_engine(path: Path) -> Any:
@@ -126,41 +126,41 @@ def _add_document(
         )
         s.add(doc)
         s.flush()
-        store.save(doc, _record(doc_id))
+        store.save(Record.model_validate(_record(doc_id)))
 
 
 def test_queue_is_oldest_first_and_claim_locks_out_a_second_reviewer(db, store) -> None:
     _add_document(db, store, "doc-new", minutes_ago=1)
     _add_document(db, store, "doc-old", minutes_ago=30)
     with db.begin() as s:
-        assert [e.document_id for e in service.review_queue(s)] == ["doc-old", "doc-new"]
-        item = service.claim_next(s, "alice")
+        assert [e.document_id for e in claims.review_queue(s)] == ["doc-old", "doc-new"]
+        item = claims.claim_next(s, "alice")
         assert item is not None and item.document_id == "doc-old"
     with db.begin() as s, pytest.raises(ConflictError):
-        service.claim(s, "doc-old", "bob")
+        claims.claim(s, "doc-old", "bob")
     with db.begin() as s:
         # Bob is given the next free document, not Alice's.
-        nxt = service.claim_next(s, "bob")
+        nxt = claims.claim_next(s, "bob")
         assert nxt is not None and nxt.document_id == "doc-new"
-        queue = {e.document_id: e.claimed_by for e in service.review_queue(s)}
+        queue = {e.document_id: e.claimed_by for e in claims.review_queue(s)}
         assert queue == {"doc-old": "alice", "doc-new": "bob"}
     with db.begin() as s, pytest.raises(ConflictError):
-        service.correct_field(s, store, "doc-old", "bob", "email", "x@example.org")
+        corrections.correct_field(s, store, "doc-old", "bob", "email", "x@example.org")
 
 
 def test_an_expired_claim_can_be_taken_over(db, store) -> None:
     _add_document(db, store, "d1")
     start = utcnow()
     with db.begin() as s:
-        service.claim(s, "d1", "alice", ttl=timedelta(minutes=5), now=start)
+        claims.claim(s, "d1", "alice", ttl=timedelta(minutes=5), now=start)
     with db.begin() as s, pytest.raises(ConflictError):
-        service.claim(s, "d1", "bob", now=start + timedelta(minutes=4))
+        claims.claim(s, "d1", "bob", now=start + timedelta(minutes=4))
     with db.begin() as s:
-        item = service.claim(s, "d1", "bob", now=start + timedelta(minutes=6))
+        item = claims.claim(s, "d1", "bob", now=start + timedelta(minutes=6))
         assert item.claimed_by == "bob"
     # Alice's old claim no longer lets her change the document.
     with db.begin() as s, pytest.raises(ConflictError):
-        service.approve(s, store, "d1", "alice", now=start + timedelta(minutes=7))
+        decisions.approve(s, store, "d1", "alice", now=start + timedelta(minutes=7))
 
 
 def test_concurrent_claims_let_exactly_one_reviewer_win(db, store) -> None:
@@ -172,7 +172,7 @@ def test_concurrent_claims_let_exactly_one_reviewer_win(db, store) -> None:
         barrier.wait()
         try:
             with db.begin() as s:
-                service.claim(s, "race", name)
+                claims.claim(s, "race", name)
             winners.append(name)
         except ConflictError:
             pass
@@ -190,10 +190,14 @@ def test_concurrent_claims_let_exactly_one_reviewer_win(db, store) -> None:
 def test_correction_is_normalised_validated_and_kept_in_history(db, store) -> None:
     _add_document(db, store, "d1")
     with db.begin() as s:
-        service.claim(s, "d1", "alice")
-        bad = service.correct_field(s, store, "d1", "alice", "date_of_birth", "31/02/1985")
+        claims.claim(s, "d1", "alice")
+        bad = corrections.correct_field(
+            s, store, "d1", "alice", "date_of_birth", "31/02/1985"
+        ).model_dump()
         assert bad["valid"] is False and bad["errors"]
-        good = service.correct_field(s, store, "d1", "alice", "date_of_birth", "3 March 1985")
+        good = corrections.correct_field(
+            s, store, "d1", "alice", "date_of_birth", "3 March 1985"
+        ).model_dump()
     assert good["value"] == "1985-03-03" and good["valid"] and good["errors"] == []
     history = good["history"]
     assert [h["action"] for h in history] == ["correct", "correct"]
@@ -209,13 +213,13 @@ def test_correction_is_normalised_validated_and_kept_in_history(db, store) -> No
 def test_approve_is_refused_while_a_field_fails_then_accepts(db, store, tmp_path) -> None:
     _add_document(db, store, "d1")
     with db.begin() as s:
-        service.claim(s, "d1", "alice")
+        claims.claim(s, "d1", "alice")
     with db.begin() as s, pytest.raises(ConflictError, match="date_of_birth"):
-        service.approve(s, store, "d1", "alice")
+        decisions.approve(s, store, "d1", "alice")
     with db.begin() as s:
-        service.correct_field(s, store, "d1", "alice", "date_of_birth", "03/03/1985")
-        service.correct_field(s, store, "d1", "alice", "email", "M.Thompson@Example.ORG")
-        service.approve(s, store, "d1", "alice")
+        corrections.correct_field(s, store, "d1", "alice", "date_of_birth", "03/03/1985")
+        corrections.correct_field(s, store, "d1", "alice", "email", "M.Thompson@Example.ORG")
+        decisions.approve(s, store, "d1", "alice")
     saved = json.loads((tmp_path / "objects" / record_key("d1")).read_bytes())
     assert saved["status"] == "accepted"
     assert saved["fields"]["email"]["value"] == "m.thompson@example.org"
@@ -223,7 +227,7 @@ def test_approve_is_refused_while_a_field_fails_then_accepts(db, store, tmp_path
     with db() as s:
         assert s.get(Document, "d1").status == "accepted"
         assert s.get(ReviewItem, "d1").state == "approved"
-        assert service.review_queue(s) == []
+        assert claims.review_queue(s) == []
         actions = [e.action for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
         assert actions == ["review.correct", "review.correct", "review.approve"]
         assert verify_chain(s).ok
@@ -232,11 +236,11 @@ def test_approve_is_refused_while_a_field_fails_then_accepts(db, store, tmp_path
 def test_reject_needs_a_reason_and_keeps_it_out_of_the_audit_trail(db, store, tmp_path) -> None:
     _add_document(db, store, "d1")
     with db.begin() as s:
-        service.claim(s, "d1", "alice")
+        claims.claim(s, "d1", "alice")
     with db.begin() as s, pytest.raises(InputError):
-        service.reject(s, store, "d1", "alice", "   ")
+        decisions.reject(s, store, "d1", "alice", "   ")
     with db.begin() as s:
-        service.reject(s, store, "d1", "alice", "Not Margaret Thompson's form")
+        decisions.reject(s, store, "d1", "alice", "Not Margaret Thompson's form")
     saved = json.loads((tmp_path / "objects" / record_key("d1")).read_bytes())
     assert saved["status"] == "failed"
     assert any("rejected" in e for e in saved["errors"])
@@ -249,12 +253,14 @@ def test_reject_needs_a_reason_and_keeps_it_out_of_the_audit_trail(db, store, tm
 def test_correcting_a_missed_field_learns_the_label_beside_it(db, store) -> None:
     _add_document(db, store, "d1")
     with db.begin() as s:
-        service.claim(s, "d1", "alice")
-        field = service.correct_field(s, store, "d1", "alice", "email", "m.thompson@example.org")
+        claims.claim(s, "d1", "alice")
+        field = corrections.correct_field(
+            s, store, "d1", "alice", "email", "m.thompson@example.org"
+        ).model_dump()
     # The box comes from the key–value pair the label was found in.
     assert field["bbox"] == [0.3, 0.3, 0.6, 0.32] and field["page"] == 1
     with db() as s:
-        assert service.learned_hints(s, "application") == {"email": ["Electronic mail"]}
+        assert learning.learned_hints(s, "application") == {"email": ["Electronic mail"]}
         row = s.scalars(select(LearnedPhrasing)).one()
         assert row.learned_from == "d1"
         # The audit event names the field, never the value.
@@ -265,20 +271,20 @@ def test_correcting_a_missed_field_learns_the_label_beside_it(db, store) -> None
 def test_a_known_hint_or_a_value_is_not_learned(db, store) -> None:
     _add_document(db, store, "d1")
     with db.begin() as s:
-        service.claim(s, "d1", "alice")
+        claims.claim(s, "d1", "alice")
         # "Given name" is already a hint of first_name; fixing date_of_birth (which had
         # a reading) teaches nothing either.
-        service.correct_field(s, store, "d1", "alice", "first_name", "Margaret")
-        service.correct_field(s, store, "d1", "alice", "date_of_birth", "03/03/1985")
+        corrections.correct_field(s, store, "d1", "alice", "first_name", "Margaret")
+        corrections.correct_field(s, store, "d1", "alice", "date_of_birth", "03/03/1985")
     with db() as s:
-        assert service.learned_hints(s, "application") == {}
+        assert learning.learned_hints(s, "application") == {}
 
 
 def test_erasing_a_document_erases_its_review_rows_but_not_learned_labels(db, store) -> None:
     _add_document(db, store, "d1")
     with db.begin() as s:
-        service.claim(s, "d1", "alice")
-        service.correct_field(s, store, "d1", "alice", "email", "m.thompson@example.org")
+        claims.claim(s, "d1", "alice")
+        corrections.correct_field(s, store, "d1", "alice", "email", "m.thompson@example.org")
     with db.begin() as s:
         s.delete(s.get(Document, "d1"))
     with db() as s:
@@ -307,10 +313,10 @@ def test_two_labels_that_fit_equally_teach_nothing(db, store) -> None:
 def test_a_document_back_in_review_after_a_decision_can_be_claimed_again(db, store) -> None:
     _add_document(db, store, "d1")
     with db.begin() as s:
-        service.claim(s, "d1", "alice")
-        service.reject(s, store, "d1", "alice", "unreadable")
+        claims.claim(s, "d1", "alice")
+        decisions.reject(s, store, "d1", "alice", "unreadable")
     with db.begin() as s:  # reprocessed by a newer pipeline: needs review again
         s.get(Document, "d1").status = "needs_review"
     with db.begin() as s:
-        item = service.claim(s, "d1", "bob")
+        item = claims.claim(s, "d1", "bob")
         assert item.state == "open" and item.claimed_by == "bob"

@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from idp.api.deps import (
     AdminKey,
     ReaderKey,
+    RecordsDep,
     SessionDep,
     SettingsDep,
     StorageDep,
@@ -26,17 +27,12 @@ from idp.api.deps import (
     can_read_all,
 )
 from idp.api.problems import PROBLEM_RESPONSES
+from idp.datamodel.record import Record
 from idp.db.models import FINISHED_STATUSES, ApiKey, Document, DocumentStatus, Job, as_utc
 from idp.errors import ConflictError, InputError, NotFoundError
 from idp.jobs.dispatch import submit
 from idp.jobs.erase import erase_document
 from idp.jobs.intake import Upload, accept_uploads
-from idp.storage import (
-    ObjectNotFoundError,
-    original_key,
-    page_image_key,
-    record_key,
-)
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=PROBLEM_RESPONSES)
 
@@ -246,21 +242,20 @@ def get_document(doc_id: DocId, session: SessionDep, key: ReaderKey) -> Any:
 @router.get(
     "/{doc_id}/record",
     summary="The record (contract object) of a processed document",
-    responses={200: {"content": {"application/json": {}}}},
+    response_model=Record,
 )
-def get_record(doc_id: DocId, session: SessionDep, storage: StorageDep, key: ReaderKey) -> Any:
+def get_record(doc_id: DocId, session: SessionDep, records: RecordsDep, key: ReaderKey) -> Any:
     """The same object ``idp extract`` prints; ``409`` while the document is not processed."""
     doc = load_visible(session, key, doc_id)
     if doc.status not in FINISHED_STATUSES:
         raise ConflictError(f"document {doc_id} is {doc.status}; the record is not ready")
-    try:
-        record = json.loads(storage.get(record_key(doc.id)))
-    except ObjectNotFoundError:
-        raise NotFoundError(f"document {doc_id} has no record") from None
+    record = records.load(doc.id)
     audit(session, actor=actor_of(key), action="record.view", target_type="document",
           target_id=doc.id)
     session.commit()
-    return JSONResponse(record)
+    # The contract's JSON exactly as ``idp extract`` prints it (``layout`` only when kept);
+    # ``response_model`` documents it in OpenAPI.
+    return JSONResponse(record.to_json_dict())
 
 
 @router.get(
@@ -269,11 +264,11 @@ def get_record(doc_id: DocId, session: SessionDep, storage: StorageDep, key: Rea
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def get_original(
-    doc_id: DocId, session: SessionDep, storage: StorageDep, key: ReaderKey
+    doc_id: DocId, session: SessionDep, records: RecordsDep, key: ReaderKey
 ) -> Response:
     """The original with its detected media type."""
     doc = load_visible(session, key, doc_id)
-    data = storage.get(original_key(doc.id))
+    data = records.original(doc.id)
     audit(session, actor=actor_of(key), action="original.view", target_type="document",
           target_id=doc.id)
     session.commit()
@@ -293,15 +288,12 @@ def get_page_image(
     doc_id: DocId,
     number: Annotated[int, Path(ge=1, le=100_000, description="page number, from 1")],
     session: SessionDep,
-    storage: StorageDep,
+    records: RecordsDep,
     key: ReaderKey,
 ) -> Response:
     """The page image the reviewer page draws boxes on (relative boxes fit any size)."""
     doc = load_visible(session, key, doc_id)
-    try:
-        data = storage.get(page_image_key(doc.id, number))
-    except ObjectNotFoundError:
-        raise NotFoundError(f"document {doc_id} has no image of page {number}") from None
+    data = records.page_image(doc.id, number)
     audit(session, actor=actor_of(key), action="page.view", target_type="document",
           target_id=doc.id, details={"page": number})
     session.commit()
@@ -310,10 +302,10 @@ def get_page_image(
 
 @router.delete("/{doc_id}", status_code=204, summary="Erase a document everywhere")
 def delete_document(
-    doc_id: DocId, session: SessionDep, storage: StorageDep, key: AdminKey
+    doc_id: DocId, session: SessionDep, records: RecordsDep, key: AdminKey
 ) -> Response:
     """Removes the original, page images, record, layout, job and review data (admin)."""
-    removed = erase_document(session, storage, doc_id)
+    removed = erase_document(session, records, doc_id)
     audit(session, actor=actor_of(key), action="document.erase", target_type="document",
           target_id=doc_id, details={"objects_removed": removed})
     session.commit()

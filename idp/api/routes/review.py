@@ -12,14 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from idp.api.deps import ReviewerKey, SessionDep, StorageDep, actor_of
+from idp.api.deps import RecordsDep, ReviewerKey, SessionDep, actor_of
 from idp.api.problems import PROBLEM_RESPONSES
 from idp.audit import record_event
+from idp.datamodel.record import Record
 from idp.db.models import Document, as_utc
 from idp.errors import NotFoundError
-from idp.review import service
+from idp.review import claims, corrections, decisions, learning
 from idp.review.models import ReviewItem
-from idp.review.records import RecordStore
 
 router = APIRouter(prefix="/v1/review", tags=["review"], responses=PROBLEM_RESPONSES)
 
@@ -89,15 +89,15 @@ def _claim_out(item: ReviewItem) -> Claim:
     )
 
 
-def review_order(record: dict[str, Any]) -> list[str]:
+def review_order(record: Record) -> list[str]:
     """Field names with the uncertain ones first: invalid, then lowest confidence."""
-    fields = record.get("fields") or {}
+    fields = record.fields
     names = list(fields)
     return sorted(
         names,
         key=lambda n: (
-            bool(fields[n].get("valid")) and not fields[n].get("errors"),
-            float(fields[n].get("confidence") or 0.0),
+            fields[n].valid and not fields[n].errors,
+            fields[n].confidence,
             names.index(n),
         ),
     )
@@ -106,7 +106,7 @@ def review_order(record: dict[str, Any]) -> list[str]:
 @router.get("/queue", response_model=QueuePage, response_model_by_alias=True)
 def list_queue(key: ReviewerKey, session: SessionDep, limit: int = 50) -> QueuePage:
     """Documents that need review, oldest first, with who holds each."""
-    entries = service.review_queue(session, limit=max(1, min(limit, 200)))
+    entries = claims.review_queue(session, limit=max(1, min(limit, 200)))
     return QueuePage(
         items=[
             QueueItem(
@@ -133,7 +133,7 @@ def claim_next(
     ``skip`` lists documents passed over in this sitting: their claims are given back and
     they are not offered again.
     """
-    item = service.claim_next(session, key.id, skip=set(skip or []))
+    item = claims.claim_next(session, key.id, skip=set(skip or []))
     if item is None:
         session.commit()  # the skipped documents' claims are given back all the same
         return Response(status_code=204)
@@ -145,7 +145,7 @@ def claim_next(
 @router.post("/{document_id}/claim", response_model=Claim)
 def claim(document_id: str, key: ReviewerKey, session: SessionDep) -> Claim:
     """Claim (or renew a claim on) one document; 409 while another reviewer holds it."""
-    out = _claim_out(service.claim(session, document_id, key.id))
+    out = _claim_out(claims.claim(session, document_id, key.id))
     session.commit()
     return out
 
@@ -153,20 +153,20 @@ def claim(document_id: str, key: ReviewerKey, session: SessionDep) -> Claim:
 @router.delete("/{document_id}/claim", status_code=204)
 def release(document_id: str, key: ReviewerKey, session: SessionDep) -> Response:
     """Give a claim back before it expires."""
-    service.release(session, document_id, key.id)
+    claims.release(session, document_id, key.id)
     session.commit()
     return Response(status_code=204)
 
 
 @router.get("/{document_id}", response_model=ReviewView)
 def get_review(
-    document_id: str, key: ReviewerKey, session: SessionDep, storage: StorageDep
+    document_id: str, key: ReviewerKey, session: SessionDep, records: RecordsDep
 ) -> ReviewView:
     """The document's record and review state (a view of personal data: audited)."""
     doc = session.get(Document, document_id)
     if doc is None:
         raise NotFoundError("no such document")
-    record = RecordStore(storage).load(doc)
+    record = records.load(doc.id)
     item = session.get(ReviewItem, document_id)
     record_event(
         session, actor=actor_of(key), action="record.view",
@@ -178,7 +178,7 @@ def get_review(
         state=item.state if item else ("open" if doc.status == "needs_review" else doc.status),
         claimed_by=item.claimed_by if item else None,
         claim_expires_at=as_utc(item.claim_expires_at) if item else None,
-        record=record,
+        record=record.to_json_dict(),
         review_order=review_order(record),
     )
 
@@ -190,39 +190,39 @@ def correct_field(
     body: Correction,
     key: ReviewerKey,
     session: SessionDep,
-    storage: StorageDep,
+    records: RecordsDep,
 ) -> dict[str, Any]:
     """Set one field; answers the field as now stored (``valid`` and ``errors`` included)."""
-    out = service.correct_field(
-        session, RecordStore(storage), document_id, key.id, field, body.value,
+    out = corrections.correct_field(
+        session, records, document_id, key.id, field, body.value,
         page=body.page, bbox=body.bbox,
     )
     session.commit()
-    return out
+    return out.model_dump(mode="json")
 
 
 @router.post("/{document_id}/approve")
 def approve(
-    document_id: str, key: ReviewerKey, session: SessionDep, storage: StorageDep
+    document_id: str, key: ReviewerKey, session: SessionDep, records: RecordsDep
 ) -> dict[str, Any]:
     """Accept the record as corrected; 409 while a field still fails validation."""
-    record = service.approve(session, RecordStore(storage), document_id, key.id)
+    record = decisions.approve(session, records, document_id, key.id)
     session.commit()
-    return record
+    return record.to_json_dict()
 
 
 @router.post("/{document_id}/reject")
 def reject(
     document_id: str, body: Rejection, key: ReviewerKey, session: SessionDep,
-    storage: StorageDep,
+    records: RecordsDep,
 ) -> dict[str, Any]:
     """Reject the document with a reason; its record becomes ``failed``."""
-    record = service.reject(session, RecordStore(storage), document_id, key.id, body.reason)
+    record = decisions.reject(session, records, document_id, key.id, body.reason)
     session.commit()
-    return record
+    return record.to_json_dict()
 
 
 @router.get("/learned/{schema_name}")
 def learned(schema_name: str, key: ReviewerKey, session: SessionDep) -> dict[str, list[str]]:
     """Label phrasings learned from corrections for a schema, by field."""
-    return service.learned_hints(session, schema_name)
+    return learning.learned_hints(session, schema_name)
