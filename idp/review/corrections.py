@@ -22,28 +22,32 @@ from idp.review.claims import renew, require_claim
 from idp.review.history import history_entry, save_after_flush
 from idp.review.learning import learn_from_correction
 from idp.review.models import ReviewCorrection
+from idp.schemas import DocumentSchema, FieldSpec, load_schema
 from idp.storage import RecordStore
+from idp.validation import normalise_value, validate_fields
 
 
-def validate_correction(
-    schema_name: str, field: str, text: str, record: Record
-) -> tuple[Any, list[str]]:
-    """The typed value of what the reviewer typed for ``field``, and its errors.
+def read_correction(spec: FieldSpec, text: str) -> tuple[Any, list[str]]:
+    """The typed value of what the reviewer typed, and what is wrong with it on its own.
 
-    The one place review validates a value: normalised like the pipeline's readings, then
-    the field's own rules; an empty text clears the field (an error if it is required).
+    Normalised as the pipeline normalises a reading (``idp.validation.normalise_value``);
+    an empty text clears the field (an error when the field is required).
     """
-    from idp.normalise import check_rules, normalise_field
-    from idp.schemas import load_schema
-
-    spec = load_schema(schema_name).fields[field]
     if not text:
         return None, (["a value is required"] if spec.required else [])
-    normalised = normalise_field(spec, text)
-    errors = list(normalised.errors)
-    if normalised.value is not None and not errors:
-        errors += check_rules(spec, normalised.value)
-    return normalised.value, errors
+    normalised = normalise_value(spec, text)
+    return normalised.value, list(normalised.errors)
+
+
+def revalidate(schema: DocumentSchema, record: Record) -> None:
+    """Check every field that has a value again with the schema-bound validator, so a
+    cross-field rule (date of birth before the application date) sees the corrected value.
+
+    Fields without a value keep the errors they have: a reviewer may clear an optional
+    field, and a missing required one already says so.
+    """
+    with_values = {name: f for name, f in record.fields.items() if f.value is not None}
+    validate_fields(schema, with_values)
 
 
 def correct_field(
@@ -63,19 +67,19 @@ def correct_field(
     Returns the field as the record now holds it. When the extractors had missed the
     field, the label beside the value on the page is learned for the schema.
     """
-    from idp.schemas import load_schema
-
     now = now or utcnow()
     doc = require_claim(session, document_id, reviewer, now)
     if not doc.schema_name:
         raise InputError("this document has no schema, so it has no fields to correct")
-    if field not in load_schema(doc.schema_name).fields:
+    schema = load_schema(doc.schema_name)
+    spec = schema.fields.get(field)
+    if spec is None:
         raise NotFoundError(f"schema {doc.schema_name} has no field {field!r}")
     record = store.load(doc.id)
     current = record.fields.get(field) or FieldResult()
     old_value = current.value
     text = text.strip()
-    new_value, errors = validate_correction(doc.schema_name, field, text, record)
+    new_value, errors = read_correction(spec, text)
     learned = learn_from_correction(
         session, store, record, doc, reviewer, field, text, old_value, page, bbox
     )
@@ -95,6 +99,8 @@ def correct_field(
         history_entry("correct", reviewer, now, old_value=old_value, new_value=new_value)
     )
     record.fields[field] = current
+    revalidate(schema, record)
+    errors = current.errors
     session.add(
         ReviewCorrection(
             document_id=doc.id,

@@ -15,8 +15,10 @@ from idp.datamodel.record import Record, RecordStatus
 from idp.db.models import Document, DocumentStatus, utcnow
 from idp.errors import ConflictError, InputError
 from idp.review.claims import APPROVED, REJECTED, require_claim
+from idp.review.corrections import revalidate
 from idp.review.history import history_entry, save_after_flush
 from idp.review.models import ReviewItem
+from idp.schemas import load_schema
 from idp.storage import RecordStore
 
 
@@ -28,6 +30,8 @@ def approve(
     now = now or utcnow()
     doc = require_claim(session, document_id, reviewer, now)
     record = store.load(doc.id)
+    if doc.schema_name:
+        revalidate(load_schema(doc.schema_name), record)
     failing = sorted(name for name, f in record.fields.items() if f.errors)
     if failing:
         raise ConflictError(

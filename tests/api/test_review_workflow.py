@@ -320,3 +320,30 @@ def test_a_document_back_in_review_after_a_decision_can_be_claimed_again(db, sto
     with db.begin() as s:
         item = claims.claim(s, "d1", "bob")
         assert item.state == "open" and item.claimed_by == "bob"
+
+
+def test_a_corrected_date_of_birth_after_the_application_date_is_invalid(db, store) -> None:
+    """Review checks a correction with the schema's cross-field rules, as the pipeline does."""
+    record = _record("d1")
+    record["fields"]["application_date"] = {
+        "value": "2024-05-01", "text": "01/05/2024", "confidence": 0.95, "page": 1,
+        "valid": True, "errors": [], "history": [],
+    }
+    with db.begin() as s:
+        s.add(Document(id="d1", batch_id="b", filename="d1.pdf", sha256="0" * 64,
+                       schema_name="application", status="needs_review"))
+        s.flush()
+        store.save(Record.model_validate(record))
+    with db.begin() as s:
+        claims.claim(s, "d1", "alice")
+        late = corrections.correct_field(s, store, "d1", "alice", "date_of_birth", "03/03/2025")
+    assert late.value == "2025-03-03" and late.valid is False
+    assert any("application_date" in e for e in late.errors)
+    with db.begin() as s, pytest.raises(ConflictError, match="date_of_birth"):
+        decisions.approve(s, store, "d1", "alice")
+    with db.begin() as s:
+        fixed = corrections.correct_field(s, store, "d1", "alice", "date_of_birth", "03/03/1985")
+    assert fixed.valid and fixed.errors == []
+    with db() as s:
+        rows = s.scalars(select(ReviewCorrection).order_by(ReviewCorrection.id)).all()
+        assert [r.valid for r in rows] == [False, True]
