@@ -1,8 +1,9 @@
 """Locales the formats know: how dates and amounts are written in a region.
 
-The UK is the default. Another region is one more ``Locale`` here (its date order,
+The UK is the default. Another region is one more ``Locale`` value here (its date order,
 currency signs and words, decimal and group marks), for example ``Locale("ms-MY",
-currency_symbols=("RM",), currency_words=("MYR", "ringgit"))``.
+currency_symbols=("RM",), currency_words=("MYR", "ringgit"), decimal_mark=".")``, passed
+to the normalisers and search patterns that depend on it.
 """
 
 from __future__ import annotations
@@ -29,20 +30,7 @@ class Locale:
     """What groups thousands (dropped when reading)."""
 
 
-
 UK = Locale("en-GB")
 """Day-first dates, pounds sterling, a decimal point."""
 
 DEFAULT_LOCALE = UK
-LOCALES: dict[str, Locale] = {locale.name: locale for locale in (UK,)}
-
-
-def get_locale(name: str | None = None) -> Locale:
-    """The locale named ``name`` (the default when ``None``); unknown names are a ``ValueError``."""
-    if name is None:
-        return DEFAULT_LOCALE
-    try:
-        return LOCALES[name]
-    except KeyError:
-        known = ", ".join(sorted(LOCALES))
-        raise ValueError(f"unknown locale {name!r} (known: {known})") from None
