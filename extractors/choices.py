@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from itertools import permutations
 
-from extractors.base import Candidate, ExtractionContext, normalise_confidence, source_id
-from extractors.labels import label_parts
 from idp.datamodel import Checkbox, Page
+from idp.extraction import Candidate, ExtractionContext, normalise_confidence, source_id
+from idp.extraction.labels import label_parts
 from idp.schemas import FieldSource, FieldSpec
 from idp.text import normalise_label
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from extractors.base import Candidate, ExtractionContext, source_id
-from extractors.pairs import LabelValuePair
-from idp.datamodel import Page
+from idp.datamodel import KeyValue, Page
+from idp.extraction import Candidate, ExtractionContext, normalise_confidence, source_id
 from idp.validation import normalise_field
 
 MAX_FIELDS_PER_LABEL = 3
@@ -15,7 +14,7 @@ MIN_FALLBACK_SCORE = 0.05
 
 
 def pair_candidates(
-    pair: LabelValuePair,
+    pair: KeyValue,
     scores: dict[str, float],
     value_scores: dict[str, float],
     extractor: str,
@@ -53,11 +52,11 @@ def pair_candidates(
                 page=pair.page,
                 bbox=pair.value_bbox,
                 extractor=extractor,
-                label=pair.label,
+                label=pair.key,
                 label_score=score,
-                ocr_confidence=pair.confidence,
+                ocr_confidence=normalise_confidence(pair.confidence),
                 source_id=source_id(pair.page, pair.value_bbox),
-                label_id=source_id(pair.page, pair.label_bbox),
+                label_id=source_id(pair.page, pair.key_bbox),
                 features={
                     "margin": margin,
                     # Reading like another field's label (an address value resembles the
@@ -71,7 +70,7 @@ def pair_candidates(
     return out
 
 
-def value_label_scores(pair: LabelValuePair, context: ExtractionContext) -> dict[str, float]:
+def value_label_scores(pair: KeyValue, context: ExtractionContext) -> dict[str, float]:
     """How much a pair's value reads like each field's label (it may be the next label)."""
     scores = dict(context.labels.lexical(pair.value))
     if any(ch.isalpha() for ch in pair.value):
@@ -89,7 +88,7 @@ class KeyValueExtractor:
         """Candidates from label–value pairs with a lexically matching label."""
         out: list[Candidate] = []
         for pair in context.pairs(page):
-            scores = context.labels.lexical(pair.label)
+            scores = context.labels.lexical(pair.key)
             if not scores:
                 continue
             out += pair_candidates(

@@ -7,9 +7,9 @@ embeddings of every field's hints and learned phrasings, so "Income each month" 
 
 from __future__ import annotations
 
-from extractors.base import Candidate, ExtractionContext
 from extractors.keyvalue import pair_candidates, value_label_scores
 from idp.datamodel import Page
+from idp.extraction import Candidate, ExtractionContext
 
 MIN_SCORE = 0.1
 """A label whose best field scores below this names no field."""
@@ -24,11 +24,11 @@ class SemanticLabelExtractor:
         """Candidates from label–value pairs with a semantically matching label."""
         out: list[Candidate] = []
         pairs = context.pairs(page)
-        context.labels.prepare([text for pair in pairs for text in (pair.label, pair.value)])
+        context.labels.prepare([text for pair in pairs for text in (pair.key, pair.value)])
         for pair in pairs:
-            if len(pair.label) > 80 or not any(ch.isalpha() for ch in pair.label):
+            if len(pair.key) > 80 or not any(ch.isalpha() for ch in pair.key):
                 continue  # a sentence or a number is not a label
-            scores = context.labels.semantic(pair.label)
+            scores = context.labels.semantic(pair.key)
             if max(scores.values(), default=0.0) < MIN_SCORE:
                 continue
             value_scores = value_label_scores(pair, context)

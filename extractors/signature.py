@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from extractors.base import Candidate, ExtractionContext, normalise_confidence, source_id
 from idp.datamodel import Page
+from idp.extraction import Candidate, ExtractionContext, normalise_confidence, source_id
 from idp.schemas import FieldSource
 
 UNLABELLED_SCORE = 0.6

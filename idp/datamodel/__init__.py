@@ -12,6 +12,7 @@ from idp.datamodel.document import (
     Table,
     TableCell,
     Word,
+    normalise_confidence,
 )
 from idp.datamodel.record import Alternative, FieldResult, Record, RecordStatus, Source
 from idp.datamodel.result import ProcessingOptions, ProcessingResult, StageError
@@ -36,4 +37,5 @@ __all__ = [
     "Table",
     "TableCell",
     "Word",
+    "normalise_confidence",
 ]

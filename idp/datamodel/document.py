@@ -109,6 +109,20 @@ class KeyValue(BaseModel):
     value_bbox: list[float] | None = None
     relation: str = "right"
     """Where the value sits relative to its key: right, below, inside, cell."""
+    origin: str = ""
+    """How the layout stage found the pair: ``checkbox`` (a question and its ticked option),
+    ``signature`` (typed text on a signature line), ``table`` (label cell → value cell),
+    ``box`` (label at the top of a ruled box), ``colon`` (a label ending in ":"), ``gap``
+    (label and value apart on one row), ``stacked`` (value under its label); for a
+    possible pair also ``right`` and ``below`` (the neighbouring segment). Empty on pairs
+    recorded before origins were kept."""
+
+
+def normalise_confidence(value: float) -> float:
+    """A reading confidence as 0–1, whether it came as a fraction or a percentage."""
+    if value < 0:
+        return 0.0
+    return min(value / 100.0 if value > 1.0 else value, 1.0)
 
 
 class Page(BaseModel):
@@ -132,6 +146,11 @@ class Page(BaseModel):
     checkboxes: list[Checkbox] = Field(default_factory=list)
     signatures: list[SignatureMark] = Field(default_factory=list)
     key_values: list[KeyValue] = Field(default_factory=list)
+    """The page's key–value pairs: each segment in at most one pair (the record's)."""
+    possible_pairs: list[KeyValue] = Field(default_factory=list, exclude=True)
+    """Further pairings a segment may take part in besides its ``key_values`` one (a label
+    with its right neighbour *and* the line below), for the extractors' label matcher to
+    weigh; derived from the words, never stored and never in the record."""
     errors: list[str] = Field(default_factory=list)
 
     def relative(self, bbox: BBox) -> list[float]:

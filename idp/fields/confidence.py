@@ -7,7 +7,7 @@ their threshold are right at least 98% of the time on forms not used for tuning.
 
 from __future__ import annotations
 
-from extractors.base import Candidate
+from idp.extraction import Candidate
 
 INVALID_FACTOR = 0.4
 """A value that fails its format or rules keeps this share of its score."""

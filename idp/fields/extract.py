@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from extractors.base import Candidate, ExtractionContext
-from extractors.labels import LabelMatcher
 from idp.datamodel import Alternative, FieldResult, ProcessingResult
+from idp.extraction import Candidate, ExtractionContext, LabelMatcher
 from idp.fields.confidence import candidate_confidence, with_agreement
 from idp.fields.reread import reread_fields
 from idp.schemas import DocumentSchema, load_schema
@@ -52,7 +51,7 @@ def collect_candidates(
     result: ProcessingResult, schema: DocumentSchema, use_semantic: bool = True
 ) -> list[Candidate]:
     """Every extractor's candidates on every page; an extractor that fails is an error."""
-    from extractors.registry import get_extractors
+    from idp.extraction.registry import get_extractors
 
     matcher = LabelMatcher(
         schema,

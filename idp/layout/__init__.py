@@ -24,6 +24,7 @@ from idp.layout.checkboxes import (
 )
 from idp.layout.keyvalues import KvContext, find_key_values
 from idp.layout.lines import Row, group_rows, split_segments
+from idp.layout.possible_pairs import find_possible_pairs
 from idp.layout.rulings import PageImage, Rulings, find_rulings, prepare_image
 from idp.layout.signatures import find_signatures
 from idp.layout.tables import find_ruled_tables, find_unruled_tables
@@ -104,6 +105,7 @@ def analyse_page(page: Page, image: np.ndarray | None, use_model: bool | None = 
         skip=glyph_words,
     )
     page.key_values = find_key_values(ctx)
+    page.possible_pairs = find_possible_pairs(ctx)
 
 
 def _prepare(page: Page, image: np.ndarray | None) -> PageImage | None:

@@ -71,6 +71,7 @@ class KvContext:
         key_ids: list[int],
         value_ids: list[int],
         relation: str,
+        origin: str,
         geometry: float,
         value_text: str | None = None,
         value_box: BBox | None = None,
@@ -99,6 +100,7 @@ class KvContext:
                 key_bbox=self.page.relative(kbox),
                 value_bbox=self.page.relative(value_box) if value_box else None,
                 relation=relation,
+                origin=origin,
             )
         )
         return True
@@ -180,7 +182,7 @@ def _checkbox_groups(ctx: KvContext) -> None:
         value = ", ".join(labels)
         vbox = union([ctx.checkboxes[k].label_bbox or ctx.boxes[k].bbox for k in ticked])
         conf = min(ctx.boxes[k].confidence for k in ticked)
-        ctx.emit(question.word_ids, [], "checkbox", 0.95 * conf, value, vbox)
+        ctx.emit(question.word_ids, [], "checkbox", "checkbox", 0.95 * conf, value, vbox)
 
 
 def _row_order(boxes: list[FoundBox]) -> list[int]:
@@ -237,7 +239,7 @@ def _signatures(ctx: KvContext) -> None:
         if sig.typed:
             label = ctx.segments[sig.label_segment]
             ids = [i for i in label.word_ids if not ctx.words[i].text.startswith("__")]
-            ctx.emit(ids, [], "right", 0.9, sig.typed, sig.typed_bbox)
+            ctx.emit(ids, [], "right", "signature", 0.9, sig.typed, sig.typed_bbox)
 
 
 # -- 3. tables --------------------------------------------------------------------------------
@@ -268,7 +270,7 @@ def _tables(ctx: KvContext) -> None:
             rel = "cell" if table.n_cols == 2 else "below"
             if rel == "cell":
                 _take_overflow(ctx, key_ids, value_ids)
-            ctx.emit(key_ids, value_ids, rel, 0.9 if table.ruled else 0.7)
+            ctx.emit(key_ids, value_ids, rel, "table", 0.9 if table.ruled else 0.7)
         ctx.used.update(s.index for s in segs)
 
 
@@ -308,7 +310,7 @@ def _boxes(ctx: KvContext) -> None:
             continue  # a one-row box: "Label: value" or "Label value", left to later passes
         key_ids = keys[0].word_ids
         value_ids = [i for s in values for i in s.word_ids]
-        if ctx.emit(key_ids, value_ids, "inside", 0.9):
+        if ctx.emit(key_ids, value_ids, "inside", "box", 0.9):
             ctx.used.update(s.index for s in keys + values)
 
 
@@ -333,10 +335,10 @@ def _colon_pairs(ctx: KvContext) -> None:
                 if end == len(ids) and value:
                     more = _continuation(ctx, s, ctx.words[value[0]].bbox[0])
                     value = value + [i for m in more for i in m.word_ids]
-                    if ctx.emit(ids[start : c + 1], value, "right", 0.95):
+                    if ctx.emit(ids[start : c + 1], value, "right", "colon", 0.95):
                         ctx.used.update(m.index for m in more)
                 else:
-                    ctx.emit(ids[start : c + 1], value, "right", 0.95)
+                    ctx.emit(ids[start : c + 1], value, "right", "colon", 0.95)
                 start = end
     for s in ctx.segments:
         if s.index in ctx.used or not _ends_label(ctx, s):
@@ -347,7 +349,7 @@ def _colon_pairs(ctx: KvContext) -> None:
         rel = "right" if partner.row == s.row else "below"
         more = _continuation(ctx, partner, partner.bbox[0]) if rel == "right" else []
         value = partner.word_ids + [i for m in more for i in m.word_ids]
-        if ctx.emit(s.word_ids, value, rel, 0.95 if rel == "right" else 0.85):
+        if ctx.emit(s.word_ids, value, rel, "colon", 0.95 if rel == "right" else 0.85):
             ctx.used.update((s.index, partner.index))
             ctx.used.update(m.index for m in more)
 
@@ -493,7 +495,7 @@ def _gap_pairs(ctx: KvContext) -> None:
                 continue
             if not _label_like_ids(ctx, kids) or ctx.text(vids).endswith(":"):
                 continue
-            if ctx.emit(kids, vids, "right", 0.6):
+            if ctx.emit(kids, vids, "right", "gap", 0.6):
                 ctx.used.update((ks.index, vs.index))
 
 
@@ -531,5 +533,5 @@ def _stacked_pairs(ctx: KvContext) -> None:
         # fill-in rule under the value, or a label set smaller than its value.
         if not (_size(ctx, below) >= 1.08 * _size(ctx, s) or _underlined(ctx, below)):
             continue
-        if ctx.emit(s.word_ids, below.word_ids, "below", 0.6):
+        if ctx.emit(s.word_ids, below.word_ids, "below", "stacked", 0.6):
             ctx.used.update((s.index, below.index))

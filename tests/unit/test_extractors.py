@@ -11,13 +11,9 @@ from typing import Any
 
 import pytest
 
-from extractors.base import Candidate, ExtractionContext, Extractor
 from extractors.choices import CheckboxGroupExtractor, group_boxes
 from extractors.keyvalue import KeyValueExtractor
-from extractors.labels import LabelMatcher, label_parts
-from extractors.pairs import label_value_pairs
 from extractors.patterns import PatternExtractor
-from extractors.registry import get_extractors
 from extractors.signature import SignatureExtractor
 from idp.datamodel import (
     Checkbox,
@@ -31,8 +27,12 @@ from idp.datamodel import (
     Source,
     Word,
 )
+from idp.extraction import Candidate, ExtractionContext, Extractor, LabelMatcher
+from idp.extraction.labels import label_parts
+from idp.extraction.registry import get_extractors
 from idp.fields import decide_status, extract_fields, validate_result
 from idp.fields.extract import choose_winners, collect_candidates, score_candidates
+from idp.layout import analyse_page
 from idp.schemas import load_schema
 from idp.settings import Settings
 from idp.text import normalise_label
@@ -43,7 +43,8 @@ CHAR_W, ROW_H, SPACE = 6.0, 10.0, 3.0
 
 
 def make_page(rows: list[list[tuple[float, str]]], number: int = 1, **layout: Any) -> Page:
-    """A text-layer page: each row is segments ``(x, text)`` on one baseline."""
+    """A text-layer page: each row is segments ``(x, text)`` on one baseline, its pairs found
+    by the layout stage as in the pipeline; ``layout`` overrides what that stage found."""
     words: list[Word] = []
     for r, row in enumerate(rows):
         y = 60.0 + r * 2.2 * ROW_H
@@ -52,8 +53,12 @@ def make_page(rows: list[list[tuple[float, str]]], number: int = 1, **layout: An
                 w = CHAR_W * len(token)
                 words.append(Word(text=token, bbox=(x, y, x + w, y + ROW_H)))
                 x += w + SPACE
-    return Page(number=number, width=600, height=800, source=PageSource.TEXT_LAYER,
-                words=words, **layout)
+    page = Page(number=number, width=600, height=800, source=PageSource.TEXT_LAYER,
+                words=words)
+    analyse_page(page, None)
+    for name, value in layout.items():
+        setattr(page, name, value)
+    return page
 
 
 def result_for(*pages: Page, learned: dict[str, list[str]] | None = None) -> ProcessingResult:
@@ -93,20 +98,21 @@ def test_colon_pairs_right_pairs_and_below_pairs() -> None:
         [(50, "Postcode")],
         [(50, "SY23 1AB")],
     ])
-    pairs = {(p.label, p.value, p.origin) for p in label_value_pairs(page)}
+    pairs = {(p.key, p.value, p.origin) for p in page.possible_pairs}
     assert ("First name:", "Siân", "colon") in pairs
     assert ("Surname", "Jones", "right") in pairs
     assert ("Postcode", "SY23 1AB", "below") in pairs
-    assert all(0 <= v <= 1 for p in label_value_pairs(page) for v in p.value_bbox or [])
+    assert all(0 <= v <= 1 for p in page.possible_pairs for v in p.value_bbox or [])
 
 
 def test_layout_key_values_come_first() -> None:
-    kv = KeyValue(key="Forename", value="Llŷr", confidence=0.9, page=1,
+    kv = KeyValue(key="Forename", value="Llŷr", confidence=0.9, page=1, origin="colon",
                   key_bbox=[0.1, 0.1, 0.2, 0.12], value_bbox=[0.3, 0.1, 0.4, 0.12])
-    page = make_page([], key_values=[kv])
-    pair = label_value_pairs(page)[0]
-    assert (pair.label, pair.value, pair.origin, pair.confidence) == ("Forename", "Llŷr",
-                                                                      "layout", 0.9)
+    possible = kv.model_copy(update={"value": "Llŷr Jones", "origin": "below"})
+    page = make_page([], key_values=[kv], possible_pairs=[possible])
+    pair = context(page).pairs(page)[0]
+    assert (pair.key, pair.value, pair.origin, pair.confidence) == ("Forename", "Llŷr",
+                                                                    "colon", 0.9)
 
 
 def test_keyvalue_fields_with_english_welsh_and_bilingual_labels() -> None:
@@ -226,7 +232,7 @@ def test_a_failing_extractor_is_an_error_not_a_crash(monkeypatch: pytest.MonkeyP
         def extract(self, page: Page, context: ExtractionContext) -> list[Candidate]:
             raise RuntimeError("boom")
 
-    monkeypatch.setattr("extractors.registry.get_extractors",
+    monkeypatch.setattr("idp.extraction.registry.get_extractors",
                         lambda: (Broken(), KeyValueExtractor()))
     result = result_for(make_page([[(50, "First name:"), (300, "Zoë")]]))
     candidates = collect_candidates(result, SCHEMA, use_semantic=False)

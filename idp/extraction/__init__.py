@@ -1,22 +1,32 @@
-"""The extractor interface: a ``Candidate`` and the ``Extractor`` Protocol.
+"""The extractor interface: a ``Candidate``, the ``Extractor`` Protocol and its context.
 
 An extractor looks at one page and proposes candidates for schema fields; it never decides.
 The merge step in ``idp.fields`` normalises every candidate, scores it and picks a winner
 per field, keeping the rest as alternatives.
+
+This package is all that extractors (the built-ins in the top-level ``extractors`` package
+and plugins) need from ``idp``, besides the data model and schemas; ``idp`` finds them only
+through ``idp.extraction.registry``, never by importing them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from idp.datamodel import Page
+from idp.datamodel import KeyValue, Page, normalise_confidence
+from idp.extraction.labels import LabelMatcher
 from idp.schemas import DocumentSchema
 
-if TYPE_CHECKING:
-    from extractors.labels import LabelMatcher
-    from extractors.pairs import LabelValuePair
+__all__ = [
+    "Candidate",
+    "ExtractionContext",
+    "Extractor",
+    "LabelMatcher",
+    "normalise_confidence",
+    "source_id",
+]
 
 
 @dataclass
@@ -61,15 +71,23 @@ class ExtractionContext:
     """Scores a label against the schema's fields (hints, learned hints, semantics)."""
     pages: list[Page] = dataclass_field(default_factory=list)
     """All pages of the document, for extractors that look across pages."""
-    _pairs: dict[int, list[LabelValuePair]] = dataclass_field(default_factory=dict, repr=False)
 
-    def pairs(self, page: Page) -> list[LabelValuePair]:
-        """The page's label–value pairs, found once and shared by the extractors."""
-        if page.number not in self._pairs:
-            from extractors.pairs import label_value_pairs
+    def pairs(self, page: Page) -> list[KeyValue]:
+        """The page's key–value pairs, then its possible pairs whose text they lack.
 
-            self._pairs[page.number] = label_value_pairs(page)
-        return self._pairs[page.number]
+        The one place the extractors' view of pairs is assembled: the layout stage's
+        ``key_values`` (each segment in one pair, as the record shows them) come first,
+        then ``possible_pairs`` (a label with every plausible value) for the label matcher
+        to weigh.
+        """
+        seen: set[tuple[str, str]] = set()
+        out = []
+        for kv in [*page.key_values, *page.possible_pairs]:
+            text = (" ".join(kv.key.split()), " ".join(kv.value.split()))
+            if kv.key.strip() and kv.value.strip() and text not in seen:
+                seen.add(text)
+                out.append(kv)
+        return out
 
 
 @runtime_checkable
@@ -82,13 +100,6 @@ class Extractor(Protocol):
     def extract(self, page: Page, context: ExtractionContext) -> list[Candidate]:
         """Candidates found on ``page``; an empty list when there are none."""
         ...
-
-
-def normalise_confidence(value: float) -> float:
-    """A reading confidence as 0–1, whether it came as a fraction or a percentage."""
-    if value < 0:
-        return 0.0
-    return min(value / 100.0 if value > 1.0 else value, 1.0)
 
 
 def source_id(page: int, bbox: list[float] | None) -> str:
