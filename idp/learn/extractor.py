@@ -15,8 +15,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from extractors.base import Candidate, ExtractionContext, source_id
 from idp.datamodel import Page
+from idp.extraction import Candidate, ExtractionContext, source_id
 
 if TYPE_CHECKING:
     from idp.learn.predict import LayoutModel
