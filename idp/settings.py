@@ -93,9 +93,20 @@ class WebhookSettings(BaseModel):
     backoff_s: float = 2.0
     """First retry delay; each later retry waits twice as long."""
     timeout_s: float = 10.0
-    """Longest one delivery may take."""
+    """Longest a receiver may take to answer (read and write timeout of one delivery)."""
+    connect_timeout_s: float = 3.0
+    """Longest connecting to a receiver may take."""
     poll_interval_s: float = 1.0
     """How often due deliveries are looked for."""
+    senders: int = 4
+    """Deliveries sent at the same time (slow receivers hold one sender each, never the
+    database)."""
+    max_per_key: int = 10
+    """Most webhooks one API key may register."""
+    egress_allow: list[str] = Field(default_factory=list)
+    """Private destinations webhooks may reach anyway: host names or IP networks (for
+    example ``127.0.0.1/32`` or ``hooks.internal``). Empty: public addresses only; loopback,
+    private, link-local, CGNAT and metadata addresses are refused."""
 
 
 class ApiSettings(BaseModel):

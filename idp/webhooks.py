@@ -1,7 +1,9 @@
 """Signed webhook events (Standard Webhooks), delivered with retries and backoff.
 
 A finished document queues one delivery per interested webhook in the same transaction
-that finishes it; a dispatcher thread sends due deliveries. Each request carries
+that finishes it (an outbox); a dispatcher thread claims due deliveries in a short
+transaction and sends them outside any transaction, so a slow receiver never holds the
+database. Each request carries
 ``webhook-id``, ``webhook-timestamp`` and ``webhook-signature: v1,<base64 HMAC-SHA256>`` of
 ``"{id}.{timestamp}.{body}"`` keyed with the base64-decoded part of the ``whsec_`` secret.
 Payloads hold ids and statuses only, never field values.
@@ -18,14 +20,17 @@ import secrets
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from idp.db import get_session_factory
 from idp.db.models import ApiKey, Document, Webhook, WebhookDelivery, utcnow
+from idp.egress import EgressPolicy, EgressRefused, pinned_target
 from idp.permissions import can_read_all
 from idp.settings import Settings
 
@@ -148,51 +153,120 @@ def _claim_due(session: Session, owner_lease_s: float, limit: int) -> list[int]:
     return ids
 
 
-def deliver_due(settings: Settings, limit: int = 50) -> int:
-    """Send every due delivery once; returns how many were sent successfully."""
+@dataclass(frozen=True)
+class _Outgoing:
+    """What one send needs, copied out of the database so no transaction stays open."""
+
+    delivery_id: int
+    url: str
+    secret: str
+    event_id: str
+    body: bytes
+
+
+def _load(factory: sessionmaker[Session], delivery_id: int) -> _Outgoing | None:
+    with factory() as session:
+        d = session.get(WebhookDelivery, delivery_id)
+        hook = session.get(Webhook, d.webhook_id) if d else None
+        out = None
+        if d is not None and hook is not None:
+            body = json.dumps(d.payload, separators=(",", ":")).encode()
+            out = _Outgoing(d.id, hook.url, hook.secret, d.event_id, body)
+        session.commit()  # end the transaction: on SQLite it holds the write lock
+    return out
+
+
+def send_once(out: _Outgoing, settings: Settings) -> str | None:
+    """POST one event to its receiver; ``None`` when it answered 2xx, else why not.
+
+    Runs outside any database transaction. The destination is checked against the egress
+    policy at connect time and the connection pinned to the checked address; redirects are
+    not followed; connect, read and write are bounded by the webhook timeouts.
+    """
     import httpx
 
-    factory = get_session_factory(settings)
+    cfg = settings.webhooks
+    try:
+        target = pinned_target(out.url, EgressPolicy.from_entries(cfg.egress_allow))
+    except EgressRefused as exc:
+        return f"refused: {exc.message}"
+    except (OSError, UnicodeError) as exc:
+        return f"cannot resolve: {exc}"
+    ts = int(time.time())
+    headers = {
+        "host": target.host_header,
+        "content-type": "application/json",
+        "user-agent": "idp-webhooks",
+        "webhook-id": out.event_id,
+        "webhook-timestamp": str(ts),
+        "webhook-signature": sign(out.secret, out.event_id, ts, out.body),
+    }
+    extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else None
+    timeout = httpx.Timeout(cfg.timeout_s, connect=cfg.connect_timeout_s)
+    try:
+        # trust_env=False: a proxy from the environment would connect by name, unpinned.
+        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+            request = client.build_request(
+                "POST", target.url, content=out.body, headers=headers, extensions=extensions
+            )
+            resp = client.send(request, stream=True)  # the answer's body is never read
+            resp.close()
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    if not 200 <= resp.status_code < 300:
+        return f"HTTP {resp.status_code}"
+    return None
+
+
+def _record_outcome(
+    factory: sessionmaker[Session], settings: Settings, delivery_id: int, error: str | None
+) -> None:
     cfg = settings.webhooks
     with factory() as session:
-        ids = _claim_due(session, cfg.timeout_s * 3, limit)
-    ok = 0
-    for delivery_id in ids:
-        with factory() as session:
-            d = session.get(WebhookDelivery, delivery_id)
-            hook = session.get(Webhook, d.webhook_id) if d else None
-            if d is None or hook is None:
-                continue
-            body = json.dumps(d.payload, separators=(",", ":")).encode()
-            ts = int(time.time())
-            headers = {
-                "content-type": "application/json",
-                "webhook-id": d.event_id,
-                "webhook-timestamp": str(ts),
-                "webhook-signature": sign(hook.secret, d.event_id, ts, body),
-            }
-            error: str | None = None
-            try:
-                resp = httpx.post(hook.url, content=body, headers=headers, timeout=cfg.timeout_s)
-                if not 200 <= resp.status_code < 300:
-                    error = f"HTTP {resp.status_code}"
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}"
-            now = utcnow()
-            if error is None:
-                d.state = "delivered"
-                d.last_error = None
-                ok += 1
-            else:
-                d.last_error = error[:1000]
-                if d.attempts >= cfg.max_attempts:
-                    d.state = "failed"
-                else:
-                    d.state = "pending"
-                    delay = cfg.backoff_s * 2 ** (d.attempts - 1)
-                    d.next_attempt_at = now + timedelta(seconds=delay)
+        d = session.get(WebhookDelivery, delivery_id)
+        if d is None:  # the webhook was removed meanwhile
             session.commit()
-    return ok
+            return
+        if error is None:
+            d.state = "delivered"
+            d.last_error = None
+        else:
+            d.last_error = error[:1000]
+            if d.attempts >= cfg.max_attempts or error.startswith("refused:"):
+                d.state = "failed"
+            else:
+                d.state = "pending"
+                delay = cfg.backoff_s * 2 ** (d.attempts - 1)
+                d.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        session.commit()
+
+
+def _deliver_one(factory: sessionmaker[Session], settings: Settings, delivery_id: int) -> bool:
+    out = _load(factory, delivery_id)
+    if out is None:
+        return False
+    error = send_once(out, settings)
+    _record_outcome(factory, settings, delivery_id, error)
+    return error is None
+
+
+def deliver_due(settings: Settings, limit: int = 50) -> int:
+    """Send every due delivery once; returns how many were sent successfully.
+
+    Claiming and recording outcomes are short transactions; the HTTP calls run between
+    them, ``webhooks.senders`` at a time, so a slow receiver holds a sender thread only.
+    """
+    factory = get_session_factory(settings)
+    cfg = settings.webhooks
+    # A claim is a lease: a sender killed mid-call leaves it to be retried after it.
+    lease_s = cfg.connect_timeout_s + cfg.timeout_s * 3 + 5
+    with factory() as session:
+        ids = _claim_due(session, lease_s, limit)
+    if not ids:
+        return 0
+    workers = max(1, min(cfg.senders, len(ids)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="idp-webhook-send") as pool:
+        return sum(pool.map(lambda i: _deliver_one(factory, settings, i), ids))
 
 
 class WebhookDispatcher:

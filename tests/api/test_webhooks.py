@@ -56,6 +56,7 @@ def hook_api(service_settings: SettingsFactory) -> Iterator[ServiceEnv]:
     settings = service_settings("local", workers=1, poll_interval_s=0.1)
     settings.webhooks.backoff_s = 0.4
     settings.webhooks.poll_interval_s = 0.05
+    settings.webhooks.egress_allow = ["127.0.0.1/32"]  # the test receivers listen on loopback
     env = ServiceEnv(settings)
     yield env
     env.close()

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import AnyHttpUrl, BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from idp.api.deps import SessionDep, UploaderKey
+from idp.api.deps import SessionDep, SettingsDep, UploaderKey
 from idp.api.problems import PROBLEM_RESPONSES
 from idp.db.models import Webhook
-from idp.errors import InputError, NotFoundError
+from idp.egress import EgressPolicy, check_url
+from idp.errors import ConflictError, InputError, NotFoundError
 from idp.permissions import sees_everyones_webhooks
 from idp.webhooks import EVENT_TYPES, describe, new_secret
 
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=PROBLEM_R
 class WebhookIn(BaseModel):
     """A URL to call, and which events (all when empty)."""
 
-    url: AnyHttpUrl
+    url: AnyHttpUrl = Field(max_length=2000)
     events: list[str] = Field(default_factory=list, max_length=10)
 
 
@@ -42,12 +43,24 @@ class NewWebhookOut(WebhookOut):
 
 
 @router.post("", status_code=201, response_model=NewWebhookOut, summary="Register a webhook")
-def create(body: WebhookIn, session: SessionDep, key: UploaderKey) -> Any:
+def create(
+    body: WebhookIn, session: SessionDep, settings: SettingsDep, key: UploaderKey
+) -> Any:
     """Events are signed per Standard Webhooks with the returned secret. A key hears about
-    the documents it may read."""
+    the documents it may read. URLs to private, loopback, link-local or metadata addresses,
+    with credentials, or in unusual IP notations are refused (``422``); a key may hold at
+    most ``webhooks.max_per_key`` webhooks (``409`` beyond)."""
     unknown = [e for e in body.events if e not in EVENT_TYPES]
     if unknown:
         raise InputError(f"unknown event types {unknown}; known: {list(EVENT_TYPES)}")
+    check_url(str(body.url), EgressPolicy.from_entries(settings.webhooks.egress_allow))
+    held = session.scalar(
+        select(func.count()).select_from(Webhook).where(Webhook.owner_key_id == key.id)
+    )
+    if (held or 0) >= settings.webhooks.max_per_key:
+        raise ConflictError(
+            f"this key already has {held} webhooks, the most allowed; remove one first"
+        )
     hook = Webhook(
         id=str(uuid.uuid4()),
         owner_key_id=key.id,
