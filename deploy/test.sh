@@ -8,4 +8,5 @@ bash deploy/install.sh --test
 export OMP_THREAD_LIMIT=1
 .venv/bin/ruff check idp extractors tests benchmarks
 .venv/bin/mypy
+.venv/bin/lint-imports  # the layering contracts in pyproject.toml
 exec .venv/bin/pytest "$@"
