@@ -121,6 +121,9 @@ class ApiSettings(BaseModel):
     """Default number of documents in one list page."""
     max_page_size: int = 200
     """Largest list page a client may ask for."""
+    hsts: bool = False
+    """Send ``Strict-Transport-Security`` on every response, for a service whose TLS ends
+    at a proxy in front (it is sent anyway on requests that arrive over https)."""
 
 
 class Settings(BaseSettings):

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from idp.api.docs import install_docs
+from idp.api.headers import SecurityHeadersMiddleware
 from idp.api.limits import BodyLimitMiddleware
 from idp.api.problems import install_problem_handlers
 from idp.api.routes import audit, documents, health, keys, pages, review, schemas, webhooks
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     install_problem_handlers(app)
     install_docs(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
+    # Added last, so outermost: the 413 of the body limit gets the headers too.
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.api.hsts)
     app.state.key_resolvers = list(KEY_RESOLVERS)
     for router in API_ROUTERS:
         app.include_router(router)

@@ -9,6 +9,7 @@ in. Nothing loads from outside the service.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from typing import Any
 
@@ -27,6 +28,7 @@ from idp.web import session as web_session
 from idp.web.i18n import LANGUAGES, messages, pick_language
 
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+STATIC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 SIGNIN_COOKIE = "idp_signin"
 LANG_COOKIE = "idp_lang"
 
@@ -220,6 +222,8 @@ def upload_page(request: Request, session: SessionDep, settings: SettingsDep) ->
 @router.get("/static/{name}")
 def static_file(name: str) -> Response:
     """The pages' own CSS and scripts (files of this package only)."""
+    if not STATIC_NAME.fullmatch(name):  # also keeps NUL bytes away from the file system
+        raise NotFoundError("no such file")
     path = (STATIC_DIR / name).resolve()
     if path.parent != STATIC_DIR.resolve() or path.suffix not in STATIC_TYPES or not path.is_file():
         raise NotFoundError("no such file")
