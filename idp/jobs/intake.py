@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from idp.db.models import ApiKey, Document, IdempotencyRecord
 from idp.errors import (
+    ConflictError,
     CorruptFileError,
     IdpError,
     InputError,
@@ -82,7 +83,13 @@ def _replay(
         raise InputError(
             "this Idempotency-Key was already used with a different request body"
         )
-    return _batch(session, rec.batch_id)
+    docs = _batch(session, rec.batch_id)
+    if not docs:
+        raise ConflictError(
+            "the documents this Idempotency-Key created have been erased; "
+            "send the upload again with a new Idempotency-Key"
+        )
+    return docs
 
 
 def accept_uploads(

@@ -19,6 +19,8 @@ from idp.datamodel import ProcessingOptions, ProcessingResult, Record
 from idp.db import get_session_factory
 from idp.db.models import Document, utcnow
 from idp.jobs import queue
+from idp.jobs.messages import public_message
+from idp.jobs.warmup import preload_libraries
 from idp.pipeline import process_document, to_record
 from idp.settings import Settings
 from idp.storage import RecordStore, get_record_store
@@ -110,6 +112,7 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
     from idp.review.learning import learned_hints
     from idp.webhooks import queue_document_event
 
+    preload_libraries()  # before the first job's threads race to import (idp.jobs.warmup)
     factory = get_session_factory(settings)
     store = get_record_store(settings)
     started = time.perf_counter()
@@ -132,6 +135,8 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
                 on_stage=_ProgressReporter(claim, settings),
             )
             record = to_record(result)
+            # Users see these; the log keeps the full text.
+            record.errors = [public_message(e) for e in record.errors]
             _store_outputs(result, store, record)
         if beat.lost:
             log.warning("job %s was taken over while processing; result dropped", claim.job_id)

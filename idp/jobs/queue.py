@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from idp.db.models import Document, DocumentStatus, Job, JobState, utcnow
+from idp.jobs.messages import public_message
 from idp.pipeline import PIPELINE_VERSION
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ def retry_or_fail(
             status=DocumentStatus.FAILED.value,
             progress=1.0,
             completed_at=now,
-            errors=[f"processing failed after {c.attempts} attempts: {error[:300]}"],
+            errors=[public_message(f"processing failed after {c.attempts} attempts: {error}")],
         )
     else:
         doc_values.update(status=DocumentStatus.QUEUED.value, progress=0.0)

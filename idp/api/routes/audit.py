@@ -44,7 +44,9 @@ class AuditPage(BaseModel):
 def export_audit(
     key: AdminKey,
     session: SessionDep,
-    after: int = Query(0, ge=0, description="return events after this sequence number"),
+    after: int = Query(
+        0, ge=0, le=2**62, description="return events after this sequence number"
+    ),
     limit: int = Query(500, ge=1, le=5000),
     action: str | None = Query(None, description="only this action, e.g. review.correct"),
     target_id: str | None = Query(None, description="only events about this target"),

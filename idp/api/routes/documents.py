@@ -33,6 +33,7 @@ from idp.errors import ConflictError, InputError, NotFoundError
 from idp.jobs.dispatch import submit
 from idp.jobs.erase import erase_document
 from idp.jobs.intake import Upload, accept_uploads
+from idp.jobs.messages import public_message
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=PROBLEM_RESPONSES)
 
@@ -92,7 +93,7 @@ def _out(doc: Document, attempts: int = 0) -> DocumentOut:
         sha256=doc.sha256,
         schema_name=doc.schema_name,
         pages=doc.pages,
-        errors=list(doc.errors or []),
+        errors=[public_message(str(e)) for e in doc.errors or []],
         batch_id=doc.batch_id,
         attempts=attempts,
         created_at=as_utc(doc.created_at),  # type: ignore[arg-type]

@@ -6,18 +6,19 @@ transaction; a reviewer must hold an unexpired claim on a document to change it.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from idp.api.deps import RecordsDep, ReviewerKey, SessionDep, actor_of
 from idp.api.problems import PROBLEM_RESPONSES
 from idp.audit import record_event
 from idp.datamodel.record import Record
 from idp.db.models import Document, as_utc
-from idp.errors import NotFoundError
+from idp.errors import InputError, NotFoundError
 from idp.review import claims, corrections, decisions, learning
 from idp.review.models import ReviewItem
 
@@ -57,10 +58,23 @@ class Correction(BaseModel):
 
     value: str = Field(max_length=2000)
     """The value as the reviewer reads it on the page (``""`` clears the field)."""
-    page: int | None = Field(default=None, ge=1)
-    """Page the value is on, when the reviewer shows where."""
+    page: int | None = Field(default=None, ge=1, le=100_000)
+    """Page the value is on, when the reviewer shows where (within the document)."""
     bbox: list[float] | None = Field(default=None, min_length=4, max_length=4)
-    """Box of the value, relative to the page (0–1), when the reviewer shows where."""
+    """Box of the value ``[x0, y0, x1, y1]`` relative to the page (0–1, ``x0 <= x1``,
+    ``y0 <= y1``), when the reviewer shows where."""
+
+    @field_validator("bbox")
+    @classmethod
+    def _box_on_the_page(cls, bbox: list[float] | None) -> list[float] | None:
+        if bbox is None:
+            return None
+        if not all(math.isfinite(v) and 0.0 <= v <= 1.0 for v in bbox):
+            raise ValueError("each bbox coordinate must be a number from 0 to 1")
+        x0, y0, x1, y1 = bbox
+        if x0 > x1 or y0 > y1:
+            raise ValueError("a bbox is [x0, y0, x1, y1] with x0 <= x1 and y0 <= y1")
+        return bbox
 
 
 class Rejection(BaseModel):
@@ -193,6 +207,10 @@ def correct_field(
     records: RecordsDep,
 ) -> dict[str, Any]:
     """Set one field; answers the field as now stored (``valid`` and ``errors`` included)."""
+    if body.page is not None:
+        doc = session.get(Document, document_id)
+        if doc is not None and body.page > max(doc.pages, 1):
+            raise InputError(f"page {body.page} is beyond the document's {doc.pages} pages")
     out = corrections.correct_field(
         session, records, document_id, key.id, field, body.value,
         page=body.page, bbox=body.bbox,
