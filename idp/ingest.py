@@ -128,6 +128,7 @@ class IngestedDocument:
         image: Any = None,
         first_page: np.ndarray | None = None,
         dpi: list[float | None] | None = None,
+        pixels: list[int] | None = None,
     ) -> None:
         self.filename = filename
         self.media_type = media_type
@@ -138,6 +139,7 @@ class IngestedDocument:
         self._image = image
         self._pages: dict[int, np.ndarray] = {} if first_page is None else {0: first_page}
         self._dpi = dpi or []
+        self._pixels = pixels or []
         self._lock = threading.Lock()
         self._text_layer: PdfiumTextLayer | None = None
 
@@ -168,6 +170,14 @@ class IngestedDocument:
             if page is None:
                 page = _decode_frame(self._image, index)
         return page, self._dpi[index] if index < len(self._dpi) else None
+
+    def page_pixels(self, index: int, dpi: float) -> int:
+        """Pixels page ``index`` takes once decoded (an image file's own size) or rendered
+        at ``dpi`` (a PDF page, from its page box: nothing is drawn to find out)."""
+        if self.pdf is None:
+            return self._pixels[index] if index < len(self._pixels) else 0
+        width, height = self.pdf.page_size(index)
+        return round(width * height * (dpi / 72.0) ** 2)
 
     def close(self) -> None:
         """Release the PDF engine and decoded images."""
@@ -219,6 +229,12 @@ def _open_pdf(data: bytes, limits: LimitSettings, common: dict[str, Any]) -> Ing
                     f"page {index + 1} is {width:.0f} × {height:.0f} points, larger than "
                     f"the limit of {limits.max_page_points:.0f} points a side"
                 )
+            if width * height > limits.max_page_area:
+                # every page is rendered, text-layer pages too: refuse from the page box
+                raise LimitExceededError(
+                    f"page {index + 1} is {width:.0f} × {height:.0f} points, more than the "
+                    f"limit of {limits.max_page_area:,.0f} square points"
+                )
     except Exception:
         pdf.close()
         raise
@@ -254,6 +270,7 @@ def _open_image(
                 f"{kind} has {frames} pages, more than the limit of {limits.max_pages}"
             )
         dpi: list[float | None] = []
+        pixels: list[int] = []
         for index in range(frames):
             _seek(image, index, kind)
             width, height = image.size
@@ -265,12 +282,18 @@ def _open_image(
                     f"limit of {limits.max_pixels} pixels"
                 )
             dpi.append(_image_dpi(image))
+            pixels.append(width * height)
+        if sum(pixels) > limits.max_document_pixels:
+            raise LimitExceededError(
+                f"{kind} pages hold {sum(pixels):,} pixels in all, more than the limit of "
+                f"{limits.max_document_pixels:,} pixels a document"
+            )
         first = _decode_frame(image, 0)
     except Exception:
         image.close()
         raise
     return IngestedDocument(
-        page_count=frames, image=image, first_page=first, dpi=dpi, **common
+        page_count=frames, image=image, first_page=first, dpi=dpi, pixels=pixels, **common
     )
 
 

@@ -1,9 +1,23 @@
 """The stage order, written out in one place, and the function every mode calls.
 
-A stage is a small named callable that fills its own part of the ``ProcessingResult``.
-The pipeline times each one, records its errors as data and sets the status; an error that
-belongs to the whole document (it could not be opened) fails the document, an error on one
-page is kept and the rest goes on.
+A stage is a small named callable that fills its own part of the ``ProcessingResult``;
+what the stages share besides it (bytes, the opened document, engines, the current page
+image) is in a ``StageContext`` that is never serialised. The pipeline times each stage,
+records its errors as data and sets the status; an error that belongs to the whole
+document (it could not be opened) fails the document, an error on one page is kept and
+the rest goes on.
+
+The order::
+
+    ingest
+    for each page, one at a time:  read → layout → store   (then its image is dropped)
+    extract → reread → validate → decide                    (with a schema)
+    cleanup                                                 (always, even after a failure)
+
+Page stages are timed summed over pages. ``store`` hands the page to the caller's sink
+(``PageSink``: the service writes the page image to object storage) and, when the reread
+stage can apply, keeps OCR page images aside on disk; memory holds one page image at a
+time plus the few that OCR threads read ahead.
 """
 
 from __future__ import annotations
@@ -15,14 +29,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from idp.datamodel import (
+    PageSource,
     ProcessingOptions,
     ProcessingResult,
     Record,
     RecordStatus,
     Source,
 )
-from idp.errors import IdpError
+from idp.errors import IdpError, SchemaError
 from idp.settings import Settings, get_settings
+from idp.stage_context import KeptPageImages, PageSink, StageContext
 
 log = logging.getLogger(__name__)
 
@@ -35,68 +51,159 @@ class Stage:
     """One named step of the pipeline."""
 
     name: str
-    run: Callable[[ProcessingResult, Settings], None]
+    run: Callable[[ProcessingResult, StageContext, Settings], None]
     needs_schema: bool = False
 
 
-def _ingest(result: ProcessingResult, settings: Settings) -> None:
+# --- document stages before the pages ---------------------------------------------------
+
+
+def _ingest(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
     from idp.ingest import open_document
 
-    doc = open_document(result.transient.pop("data"), result.source.filename, settings.limits)
+    assert ctx.data is not None
+    data, ctx.data = ctx.data, None
+    doc = open_document(data, result.source.filename, settings.limits)
+    ctx.document = doc
     result.source.media_type = doc.media_type
     result.source.sha256 = doc.sha256
     result.source.pages = doc.page_count
     result.source.size = doc.size
-    result.transient["document"] = doc
 
 
-def _read(result: ProcessingResult, settings: Settings) -> None:
-    from idp.reading import read_pages
-
-    doc = result.transient["document"]
-    pages, images = read_pages(doc, result.options, settings, result)
-    result.pages = pages
-    result.transient["images"] = images
+# --- page stages, run on one page before the next -----------------------------------------
 
 
-def _layout(result: ProcessingResult, settings: Settings) -> None:
+def _read_page(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
+    from idp.reading import iter_pages, no_page_read, record_reading
+
+    assert ctx.document is not None
+    if ctx.reader is None:
+        ctx.reader = iter_pages(ctx.document, result.options, settings)
+        if _reread_can_apply(result, settings):
+            ctx.kept_images = KeptPageImages()
+    reading = next(ctx.reader)
+    ctx.page, ctx.page_image = reading.page, reading.image
+    ctx.page_errors.append(reading.error)
+    result.pages.append(reading.page)
+    record_reading(result, reading)
+    if len(ctx.page_errors) == ctx.document.page_count:
+        failure = no_page_read(ctx.page_errors)
+        if failure is not None:
+            # Nothing was read: the document's error stands for its pages'.
+            result.pages.clear()
+            result.errors = [e for e in result.errors if e.stage != "read"]
+            raise failure
+
+
+def _layout_page(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
     from idp.layout import analyse_page
 
-    images = result.transient.get("images", {})
-    for page in result.pages:
+    assert ctx.page is not None
+    try:
+        analyse_page(ctx.page, ctx.page_image)
+    except Exception as exc:  # one page's layout failing must not fail the document
+        log.exception("layout failed on page %s", ctx.page.number)
+        result.add_error("layout", f"layout analysis failed: {exc}", ctx.page.number)
+
+
+def _store_page(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
+    page, image = ctx.page, ctx.page_image
+    assert page is not None
+    if ctx.page_sink is not None:
         try:
-            analyse_page(page, images.get(page.number))
-        except Exception as exc:  # one page's layout failing must not fail the document
-            log.exception("layout failed on page %s", page.number)
-            result.add_error("layout", f"layout analysis failed: {exc}", page.number)
+            ctx.page_sink(page, image)
+        except Exception as exc:
+            ctx.sink_failure = exc
+            raise
+    if image is not None and ctx.kept_images is not None and page.source == PageSource.OCR:
+        ctx.kept_images.keep(page.number, image)
+    ctx.page_image = None
 
 
-def _extract(result: ProcessingResult, settings: Settings) -> None:
+# --- document stages after the pages ----------------------------------------------------
+
+
+def _extract(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
     from idp.fields import extract_fields
 
     extract_fields(result, settings)
 
 
-def _validate(result: ProcessingResult, settings: Settings) -> None:
+def _reread(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
+    from idp.fields import reread_fields
+    from idp.schemas import load_schema
+
+    if not result.schema_name or ctx.kept_images is None or not len(ctx.kept_images):
+        return
+    schema = load_schema(result.schema_name, settings)
+    reread_fields(result, schema, ctx.kept_images.load, settings)
+
+
+def _validate(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
     from idp.fields import validate_result
 
     validate_result(result, settings)
 
 
-def _decide(result: ProcessingResult, settings: Settings) -> None:
+def _decide(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
     from idp.fields import decide_status
 
     decide_status(result, settings)
 
 
-STAGES: list[Stage] = [
-    Stage("ingest", _ingest),
-    Stage("read", _read),
-    Stage("layout", _layout),
+def _cleanup(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
+    try:
+        ctx.close()
+    except Exception:  # letting go failed: the document's outcome stands
+        log.exception("cleanup failed on %s", result.source.filename)
+
+
+BEFORE_PAGES: list[Stage] = [Stage("ingest", _ingest)]
+PAGE_STAGES: list[Stage] = [
+    Stage("read", _read_page),
+    Stage("layout", _layout_page),
+    Stage("store", _store_page),
+]
+AFTER_PAGES: list[Stage] = [
     Stage("extract", _extract, needs_schema=True),
+    Stage("reread", _reread, needs_schema=True),
     Stage("validate", _validate, needs_schema=True),
     Stage("decide", _decide, needs_schema=True),
 ]
+CLEANUP = Stage("cleanup", _cleanup)
+
+
+def _reread_can_apply(result: ProcessingResult, settings: Settings) -> bool:
+    """Whether OCR page images must be kept for the reread stage."""
+    from idp.fields.reread import wants_page_images
+    from idp.schemas import load_schema
+
+    if not result.schema_name:
+        return False
+    try:
+        return wants_page_images(load_schema(result.schema_name, settings))
+    except SchemaError:  # the extract stage reports it
+        return False
+
+
+def _run(stage: Stage, result: ProcessingResult, ctx: StageContext, settings: Settings) -> bool:
+    """Run one stage, add its seconds to ``result.timings[stage.name]``, and turn what it
+    raises into an error on the result and a failed status. False when it failed."""
+    started = time.perf_counter()
+    try:
+        stage.run(result, ctx, settings)
+        return True
+    except IdpError as exc:
+        result.add_error(stage.name, exc.message)
+    except Exception as exc:  # an engine crash fails this document, not the batch
+        log.exception("stage %s failed on %s", stage.name, result.source.filename)
+        result.add_error(stage.name, f"{type(exc).__name__}: {exc}")
+    finally:
+        seconds = time.perf_counter() - started
+        result.timings[stage.name] = round(result.timings.get(stage.name, 0.0) + seconds, 4)
+    result.status = RecordStatus.FAILED
+    return False
 
 
 def process_document(
@@ -106,10 +213,14 @@ def process_document(
     settings: Settings | None = None,
     doc_id: str | None = None,
     on_stage: Callable[[str, float], None] | None = None,
+    page_sink: PageSink | None = None,
 ) -> ProcessingResult:
     """Run every stage on one file. Never raises for a bad document: it fails with a reason.
 
-    ``on_stage(name, fraction_done)`` is told before each stage starts (progress reports).
+    ``on_stage(name, fraction_done)`` is told before each document stage starts and before
+    each page is read (progress reports). ``page_sink(page, image)`` is given each page as
+    soon as it is laid out, in order (see ``PageSink``); an exception from it is the
+    caller's and is raised again once the document has been cleaned up.
     """
     settings = settings or get_settings()
     options = options or ProcessingOptions()
@@ -119,34 +230,44 @@ def process_document(
         options=options,
         schema_name=options.schema_name,
     )
-    result.transient["data"] = data
-    stages = [st for st in STAGES if options.schema_name or not st.needs_schema]
-    for index, stage in enumerate(stages):
-        if on_stage is not None:
-            try:
-                on_stage(stage.name, index / len(stages))
-            except Exception:  # a progress report must never fail the document
-                log.exception("progress callback failed")
-        started = time.perf_counter()
+    ctx = StageContext(data=data, page_sink=page_sink)
+    after = [st for st in AFTER_PAGES if options.schema_name or not st.needs_schema]
+
+    def report(name: str, fraction: float) -> None:
+        if on_stage is None:
+            return
         try:
-            stage.run(result, settings)
-        except IdpError as exc:
-            result.add_error(stage.name, exc.message)
-            result.status = RecordStatus.FAILED
-        except Exception as exc:  # an engine crash fails this document, not the batch
-            log.exception("stage %s failed on %s", stage.name, filename)
-            result.add_error(stage.name, f"{type(exc).__name__}: {exc}")
-            result.status = RecordStatus.FAILED
-        finally:
-            result.timings[stage.name] = round(time.perf_counter() - started, 4)
-        if result.status == RecordStatus.FAILED:
-            break
+            on_stage(name, fraction)
+        except Exception:  # a progress report must never fail the document
+            log.exception("progress callback failed")
+
+    try:
+        ok = True
+        for stage in BEFORE_PAGES:
+            report(stage.name, 0.0)
+            ok = _run(stage, result, ctx, settings)
+            if not ok:
+                break
+        page_count = ctx.document.page_count if ok and ctx.document is not None else 0
+        for index in range(page_count):
+            report(PAGE_STAGES[0].name, 0.05 + 0.75 * index / page_count)
+            for stage in PAGE_STAGES:
+                ok = _run(stage, result, ctx, settings)
+                if not ok:
+                    break
+            if not ok:
+                break
+        for position, stage in enumerate(after if ok else []):
+            report(stage.name, 0.8 + 0.2 * position / len(after))
+            if not _run(stage, result, ctx, settings):
+                break
+    finally:
+        _run(CLEANUP, result, ctx, settings)
+    if ctx.sink_failure is not None:
+        raise ctx.sink_failure
     if result.status is None:
         # Without a schema nothing is asserted about fields, so nothing needs review.
         result.status = RecordStatus.ACCEPTED
-    doc = result.transient.get("document")
-    if doc is not None and hasattr(doc, "close"):
-        doc.close()
     return result
 
 

@@ -4,13 +4,15 @@ A PDF page with a text layer is read from it with PDFium (no OCR) and rendered c
 for the layout stage. A scanned page (no characters, only a stamp over a page-sized
 image, or unmapped glyph codes) and every page of an image file is decoded or rendered,
 turned upright, deskewed, binarised or enlarged by text size, and read by Tesseract
-once. OCR pages of one document run in parallel threads (Tesseract is a subprocess).
-A page that fails keeps its error and the rest of the document goes on; a document with
-no readable page fails with the first page's reason.
+once. Pages come out one at a time, in order (``iter_pages``), so the pipeline can lay
+out and store each page and drop its image before the next; OCR pages are read ahead by
+a few threads (Tesseract is a subprocess). A page that fails keeps its error and the
+rest of the document goes on; a document with no readable page fails with the first
+page's reason. Every page's pixels are counted before it is rendered, against a limit
+for the whole document.
 
 ``result.timings`` gains the seconds spent per step summed over pages (``text_layer``,
-``render``, ``prepare``, ``ocr``); with parallel pages the sum can exceed the wall time.
-"""
+``render``, ``prepare``, ``ocr``); with parallel pages the sum can exceed the wall time."""
 
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
@@ -53,69 +56,124 @@ class PageReading:
     error: IdpError | None = None
 
 
+def iter_pages(
+    doc: IngestedDocument, options: ProcessingOptions, settings: Settings
+) -> Iterator[PageReading]:
+    """Read the pages of ``doc`` one at a time, in order: one ``PageReading`` per page.
+
+    OCR pages are read ahead by ``settings.ocr.page_workers`` threads, so at most that
+    many pages beyond the one handed out are held; each reading's image is the caller's
+    to drop. A page that fails comes back with its ``error``; every page's pixels count
+    against ``limits.max_document_pixels`` before it is rendered, and going past it raises
+    ``LimitExceededError`` (the document fails). Closing the iterator early stops the
+    read-ahead threads.
+    """
+    from idp.engines.tesseract_ocr import TesseractOcr
+
+    budget = PixelBudget(settings.limits.max_document_pixels)
+    ocr: TesseractOcr | None = None
+    workers = max(1, settings.ocr.page_workers)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="idp-ocr")
+    pending: deque[PageReading | Future[PageReading]] = deque()
+
+    def read_ocr(index: int) -> PageReading:
+        assert ocr is not None
+        reading = _guarded(index, doc, partial(_read_ocr_page, doc, index, ocr, settings))
+        return reading or _failed_page(index, doc, EngineError("page could not be read"))
+
+    try:
+        for index in range(doc.page_count):
+            reading: PageReading | None = None
+            if doc.is_pdf:
+                text_pixels = doc.page_pixels(index, TEXT_PAGE_IMAGE_DPI)
+                budget.charge(text_pixels, index)
+                reading = _guarded(index, doc, partial(_read_pdf_text_page, doc, index, settings))
+                if reading is None:
+                    budget.charge(_ocr_pixels(doc, index, settings) - text_pixels, index)
+            else:
+                budget.charge(doc.page_pixels(index, 0.0), index)
+            if reading is not None:
+                pending.append(reading)
+            else:
+                # Created only when a page needs OCR: a missing language pack must not
+                # fail a document that has a text layer on every page.
+                if ocr is None:
+                    ocr = TesseractOcr(options.languages, settings.ocr.timeout_s)
+                pending.append(pool.submit(read_ocr, index))
+            while len(pending) > workers:
+                yield _resolved(pending.popleft())
+        while pending:
+            yield _resolved(pending.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _resolved(item: PageReading | Future[PageReading]) -> PageReading:
+    return item.result() if isinstance(item, Future) else item
+
+
+class PixelBudget:
+    """Pixels a document may still render or decode (``limits.max_document_pixels``)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def charge(self, pixels: int, index: int) -> None:
+        """Count page ``index``'s pixels; raise ``LimitExceededError`` past the limit."""
+        self.used += max(pixels, 0)
+        if self.used > self.limit:
+            raise LimitExceededError(
+                f"page {index + 1} brings the document past the limit of "
+                f"{self.limit:,} pixels rendered in all"
+            )
+
+
+def no_page_read(errors: list[IdpError | None]) -> IdpError | None:
+    """The error a document fails with when none of its pages could be read (``errors``
+    holds each page's reading error, None for a page read), else None."""
+    if not errors or any(e is None for e in errors):
+        return None
+    first = errors[0]
+    assert first is not None
+    prefix = "" if len(errors) == 1 else "no page could be read; page 1: "
+    return type(first)(prefix + first.message)
+
+
+def record_reading(result: ProcessingResult, reading: PageReading) -> None:
+    """Add one page's errors and per-step seconds to ``result``."""
+    for message in reading.page.errors:
+        result.add_error("read", message, page=reading.page.number)
+    for step, seconds in reading.timings.items():
+        result.timings[step] = round(result.timings.get(step, 0.0) + seconds, 4)
+
+
 def read_pages(
     doc: IngestedDocument,
     options: ProcessingOptions,
     settings: Settings,
     result: ProcessingResult,
 ) -> tuple[list[Page], dict[int, np.ndarray]]:
-    """Read every page of ``doc``: one ``Page`` per page, in order, and for each page that
-    could be read an upright grayscale image keyed by page number.
+    """Read every page of ``doc`` and hold them all: one ``Page`` per page, in order, and
+    for each page that could be read an upright grayscale image keyed by page number.
 
+    For tools and tests that want a whole document at once; the pipeline reads page by
+    page (``iter_pages``) and drops each image once it is stored.
     Image pixels map to page units by ``image.shape[1] / page.width`` (1 for OCR pages).
     Failed pages are returned with their ``errors`` and recorded on ``result``; if no
     page could be read at all, the first page's error is raised (the document fails).
     """
-    from idp.engines.tesseract_ocr import TesseractOcr
-
-    readings: dict[int, PageReading] = {}
-    ocr_indices: list[int] = []
-    for index in range(doc.page_count):
-        if doc.is_pdf:
-            reading = _guarded(index, doc, partial(_read_pdf_text_page, doc, index, settings))
-            if reading is None:
-                ocr_indices.append(index)
-            else:
-                readings[index] = reading
-        else:
-            ocr_indices.append(index)
-
-    # Created only when a page needs OCR: a missing language pack must not fail a
-    # document that has a text layer on every page.
-    ocr = TesseractOcr(options.languages, settings.ocr.timeout_s) if ocr_indices else None
-
-    def run(index: int) -> PageReading:
-        assert ocr is not None
-        reading = _guarded(index, doc, partial(_read_ocr_page, doc, index, ocr, settings))
-        return reading or _failed_page(index, doc, EngineError("page could not be read"))
-
-    workers = max(1, min(settings.ocr.page_workers, len(ocr_indices)))
-    if workers == 1:
-        for index in ocr_indices:
-            readings[index] = run(index)
-    else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="idp-ocr") as pool:
-            for index, reading in zip(ocr_indices, pool.map(run, ocr_indices), strict=True):
-                readings[index] = reading
-
-    errors = [r.error for r in readings.values() if r.error is not None]
-    if errors and len(errors) == doc.page_count:
-        # Nothing was read: the document fails, with the first page's reason.
-        first = errors[0]
-        prefix = "" if doc.page_count == 1 else "no page could be read; page 1: "
-        raise type(first)(prefix + first.message)
-
+    readings = list(iter_pages(doc, options, settings))
+    failure = no_page_read([r.error for r in readings])
+    if failure is not None:
+        raise failure
     pages: list[Page] = []
     images: dict[int, np.ndarray] = {}
-    for index in range(doc.page_count):
-        reading = readings[index]
+    for reading in readings:
         pages.append(reading.page)
         if reading.image is not None:
             images[reading.page.number] = reading.image
-        for message in reading.page.errors:
-            result.add_error("read", message, page=reading.page.number)
-        for step, seconds in reading.timings.items():
-            result.timings[step] = round(result.timings.get(step, 0.0) + seconds, 4)
+        record_reading(result, reading)
     return pages, images
 
 
@@ -204,6 +262,11 @@ def _ocr_dpi(doc: IngestedDocument, index: int, settings: Settings) -> float:
     if pixels > settings.limits.max_pixels:
         dpi = math.floor(dpi * math.sqrt(settings.limits.max_pixels / pixels))
     return dpi
+
+
+def _ocr_pixels(doc: IngestedDocument, index: int, settings: Settings) -> int:
+    """Pixels an image-only PDF page is rendered to for OCR (at most the page limit)."""
+    return min(doc.page_pixels(index, _ocr_dpi(doc, index, settings)), settings.limits.max_pixels)
 
 
 def _read_ocr_page(

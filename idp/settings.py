@@ -24,6 +24,14 @@ class LimitSettings(BaseModel):
     """Most pixels in one page image (guards against decompression bombs)."""
     max_page_points: float = 14_400
     """Largest PDF page side in points (200 inches)."""
+    max_page_area: float = 16_000_000
+    """Largest PDF page area in square points (about two A0 sheets). Every page is rendered
+    (text-layer pages too, for layout), so a larger page is refused from its page box
+    before anything is drawn: a 602-byte PDF with one 14,400 × 14,400 pt page would
+    otherwise render to gigabytes."""
+    max_document_pixels: int = 2_500_000_000
+    """Most pixels rendered or decoded for one document, all pages together (200 legal-size
+    pages at 300 dpi). Image files are checked when opened; PDF pages before each render."""
 
 
 class OcrSettings(BaseModel):

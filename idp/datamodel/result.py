@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from idp.datamodel.document import Page
@@ -34,8 +32,9 @@ class StageError(BaseModel):
 class ProcessingResult(BaseModel):
     """Input, options, status, errors, pages, fields and timings of one document.
 
-    Each stage fills its own part. Heavy transient things (page images, the raw bytes)
-    live in ``transient`` and are never serialised.
+    Each stage fills its own part. Heavy transient things (the raw bytes, the opened
+    document, page images, engines) live in the pipeline's ``StageContext`` instead and
+    are never part of the result.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -50,7 +49,6 @@ class ProcessingResult(BaseModel):
     fields: dict[str, FieldResult] = Field(default_factory=dict)
     errors: list[StageError] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
-    transient: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
     def add_error(self, stage: str, message: str, page: int | None = None) -> None:
         """Record an error without stopping the document."""

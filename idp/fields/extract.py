@@ -15,7 +15,6 @@ from typing import Any
 from idp.datamodel import Alternative, FieldResult, ProcessingResult
 from idp.extraction import Candidate, ExtractionContext, LabelMatcher
 from idp.fields.confidence import candidate_confidence, with_agreement
-from idp.fields.reread import reread_fields
 from idp.schemas import DocumentSchema, load_schema
 from idp.settings import Settings
 from idp.text import clean_text
@@ -193,4 +192,3 @@ def extract_fields(result: ProcessingResult, settings: Settings) -> None:
     candidates = collect_candidates(result, schema)
     scored = score_candidates(candidates, schema)
     result.fields = choose_winners(scored, schema)
-    reread_fields(result, schema)

@@ -6,20 +6,33 @@ whatever their origin, so the winning box of each name (and address) field is re
 with Tesseract's Latin-script model, which knows the accents of every Latin-script language.
 The second reading replaces the first only when, accents aside, the two agree, so a poor
 crop can never swap in a different name.
+
+This is the pipeline's ``reread`` stage, after ``extract``. Page images are gone by then
+(each is dropped once its page is stored), so the pipeline keeps the upright images of OCR
+pages aside while reading (only when ``wants_page_images`` says the schema has such fields)
+and hands them back one at a time through ``page_image``. Tesseract runs through the
+``TesseractOcr`` wrapper, with its timeout.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
 from idp.datamodel import FieldResult, Page, PageSource, ProcessingResult
 from idp.errors import EngineError
 from idp.schemas import DocumentSchema
+from idp.settings import Settings
 from idp.text import display_text, strip_accents
 from idp.validation import normalise_field
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from idp.engines.tesseract_ocr import TesseractOcr
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +52,24 @@ def latin_available() -> bool:
         return False
 
 
-def read_box(image: Any, page: Page, bbox: list[float]) -> str:
-    """The text in a relative box of a page image, read as one line with the Latin model."""
-    import pytesseract
-    from PIL import Image
+def wants_page_images(schema: DocumentSchema) -> bool:
+    """Whether re-reading can apply to ``schema``: it has a field whose format is re-read
+    (names, addresses) and the Latin model is installed. Page images are kept for the
+    stage only then."""
+    if not any(spec.value_format().reread_accents for spec in schema.fields.values()):
+        return False
+    return latin_available()
 
+
+def reread_engine(settings: Settings) -> TesseractOcr:
+    """The Tesseract wrapper for second readings: the Latin model, one line per box."""
+    from idp.engines.tesseract_ocr import TesseractOcr
+
+    return TesseractOcr(REREAD_LANGUAGES, settings.ocr.timeout_s, psm=7)
+
+
+def read_box(image: Any, page: Page, bbox: list[float], ocr: TesseractOcr) -> str:
+    """The text in a relative box of a page image, read as one line by ``ocr``."""
     height, width = image.shape[:2]
     x0, y0, x1, y1 = bbox
     pad_y = (y1 - y0) * 0.4
@@ -55,9 +81,8 @@ def read_box(image: Any, page: Page, bbox: list[float]) -> str:
     )
     if box[2] <= box[0] or box[3] <= box[1]:
         return ""
-    crop = Image.fromarray(image[box[1] : box[3], box[0] : box[2]])
-    text = pytesseract.image_to_string(crop, lang=REREAD_LANGUAGES, config="--psm 7")
-    return display_text(text)
+    crop = image[box[1] : box[3], box[0] : box[2]]
+    return display_text(" ".join(word.text for word in ocr.read(crop)))
 
 
 def better_reading(first: str, second: str) -> bool:
@@ -71,22 +96,34 @@ def better_reading(first: str, second: str) -> bool:
     return agreement >= MIN_AGREEMENT and len(second) >= len(first) - 1
 
 
-def reread_fields(result: ProcessingResult, schema: DocumentSchema) -> None:
-    """Re-read name and address fields that came from OCR pages; update value and text."""
-    images = result.transient.get("images") or {}
-    if not images or not latin_available():
-        return
+def reread_fields(
+    result: ProcessingResult,
+    schema: DocumentSchema,
+    page_image: Callable[[int], np.ndarray | None],
+    settings: Settings,
+) -> None:
+    """The reread stage: re-read name and address fields that came from OCR pages and
+    update value and text. ``page_image(number)`` gives a page's upright image, or None."""
+    todo = []
     for name, spec in schema.fields.items():
         field: FieldResult | None = result.fields.get(name)
         if not spec.value_format().reread_accents or field is None or field.value is None:
             continue
-        if field.page is None or field.bbox is None or field.page not in images:
+        if field.page is None or field.bbox is None:
             continue
-        page = result.pages[field.page - 1]
-        if page.source != PageSource.OCR:
+        if result.pages[field.page - 1].source != PageSource.OCR:
+            continue
+        todo.append((name, spec, field))
+    if not todo or not latin_available():
+        return
+    ocr = reread_engine(settings)
+    for name, spec, field in sorted(todo, key=lambda item: item[2].page or 0):
+        assert field.page is not None and field.bbox is not None
+        image = page_image(field.page)
+        if image is None:
             continue
         try:
-            second = read_box(images[field.page], page, field.bbox)
+            second = read_box(image, result.pages[field.page - 1], field.bbox, ocr)
         except Exception as exc:  # the first reading stands
             log.warning("second reading of %s failed: %s", name, exc)
             continue

@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any
 
-from idp.datamodel import ProcessingOptions, ProcessingResult, Record
+from idp.datamodel import Page, ProcessingOptions, ProcessingResult, Record
 from idp.db import get_session_factory
 from idp.db.models import Document, utcnow
 from idp.jobs import queue
@@ -23,6 +23,7 @@ from idp.jobs.messages import public_message
 from idp.jobs.warmup import preload_libraries
 from idp.pipeline import process_document, to_record
 from idp.settings import Settings
+from idp.stage_context import PageSink
 from idp.storage import RecordStore, get_record_store
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,19 @@ def _png(image: Any) -> bytes | None:
     return buf.getvalue()
 
 
-def _store_outputs(result: ProcessingResult, store: RecordStore, record: Record) -> None:
-    images = result.transient.get("images") or {}
-    for page in result.pages:
-        png = _png(images.get(page.number))
+def _page_image_sink(doc_id: str, store: RecordStore) -> PageSink:
+    """Stores each page's upright image as a PNG the moment the pipeline finishes the page
+    (it drops the image right after), and notes its key on the page."""
+
+    def put(page: Page, image: Any) -> None:
+        png = _png(image)
         if png is not None:
-            page.image_key = store.put_page_image(result.id, page.number, png)
+            page.image_key = store.put_page_image(doc_id, page.number, png)
+
+    return put
+
+
+def _store_outputs(result: ProcessingResult, store: RecordStore, record: Record) -> None:
     store.save_layout(result.id, [p.model_dump(mode="json") for p in result.pages])
     store.save(record)
 
@@ -133,6 +141,7 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
             result = process_document(
                 data, filename, options, settings, doc_id=claim.document_id,
                 on_stage=_ProgressReporter(claim, settings),
+                page_sink=_page_image_sink(claim.document_id, store),
             )
             record = to_record(result)
             # Users see these; the log keeps the full text.

@@ -164,6 +164,19 @@ def huge_page_pdf() -> bytes:
     return buf.getvalue()
 
 
+def huge_area_pdf() -> bytes:
+    """A few hundred bytes: one 14,400 × 14,400 pt page (every side within the limit, the
+    area 13 times the limit). Rendered for layout it would take gigabytes."""
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(14_400, 14_400), pageCompression=1)
+    c.drawString(100, 100, "x")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def too_many_pages_pdf() -> bytes:
     """A PDF with 201 pages (the default limit is 200)."""
     from reportlab.pdfgen import canvas
@@ -249,6 +262,7 @@ BAD_INPUTS: list[BadInput] = [
     BadInput("nopages.pdf", pdf_without_pages, CorruptFileError, "no pages"),
     BadInput("garbage.pdf", garbage_after_pdf_header, CorruptFileError, "PDF"),
     BadInput("huge-page.pdf", huge_page_pdf, LimitExceededError, "points"),
+    BadInput("huge-area.pdf", huge_area_pdf, LimitExceededError, "square points"),
     BadInput("201-pages.pdf", too_many_pages_pdf, LimitExceededError, "201 pages"),
     BadInput("bomb.png", decompression_bomb_png, LimitExceededError, "pixels"),
     BadInput("zero.png", zero_size_png, CorruptFileError, "PNG"),

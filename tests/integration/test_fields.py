@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.bench_fields import accuracy, build_corpus, f1, run_documents
+from tests.synthetic.fields_corpus import accuracy, build_corpus, f1, run_documents
 
 pytestmark = [pytest.mark.ml, pytest.mark.slow]
 
