@@ -1,7 +1,8 @@
 """Field extraction benchmark on the synthetic application corpus (``tests/synthetic``).
 
-Every document goes through the whole pipeline (``process_document``: ingest, read, layout,
-extract, validate, decide), as text-layer PDFs and as degraded scans.
+Every document goes through the whole pipeline (``process_document``: ingest; read, layout
+and store page by page; extract, reread, validate, decide; cleanup), as text-layer PDFs and
+as degraded scans. The corpus and the scoring live in ``tests/synthetic/fields_corpus.py``.
 
 Splits, so that nothing measured was tuned on:
 
