@@ -169,3 +169,20 @@ def test_module_layout_keeps_tests_and_benchmarks_apart():
         if importing.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_kept_page_images_come_back_equal_and_leave_nothing_behind(tmp_path, monkeypatch):
+    import numpy as np
+
+    from idp.stage_context import KeptPageImages
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    image = np.random.default_rng(1).integers(0, 256, (330, 255), dtype=np.uint8)
+    kept = KeptPageImages()
+    kept.keep(2, image)
+    assert kept.load(1) is None
+    loaded = kept.load(2)
+    assert loaded is not None and (loaded == image).all()
+    assert len(list(tmp_path.glob("idp-pages-*/*"))) == 1
+    kept.close()
+    assert list(tmp_path.iterdir()) == []
