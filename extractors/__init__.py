@@ -1,1 +1,3 @@
-"""Field extractors behind one small interface, and their registry."""
+"""Built-in field extractors. They depend one way, on the interface in ``idp.extraction``
+(with the data model, schemas, formats and text helpers); ``idp`` loads them by name through
+``idp.extraction.registry`` and never imports them."""

@@ -130,17 +130,6 @@ class LabelMatcher:
             self._semantic_targets = (owners, texts)
         return self._semantic_targets
 
-    def best(self, label: str, fields: list[str] | None = None) -> tuple[str | None, float]:
-        """The field a label most likely names (lexical first, then semantic) and its score."""
-        scores = self.lexical(label, fields)
-        if not scores or max(scores.values()) < 0.9:
-            for name, score in self.semantic(label, fields).items():
-                scores[name] = max(scores.get(name, 0.0), score)
-        if not scores:
-            return None, 0.0
-        name = max(scores, key=lambda k: scores[k])
-        return name, scores[name]
-
 
 def _scale(cosine: float) -> float:
     return min(max((cosine - SEMANTIC_FLOOR) / (SEMANTIC_CEIL - SEMANTIC_FLOOR), 0.0), 1.0)

@@ -1,18 +1,23 @@
 """Generic key–value pairs (**contract**): a label and its value, wherever the form puts it.
 
 Passes run from the most certain relation to the least, each consuming the segments it
-pairs so a later, weaker rule cannot reuse them:
+pairs so a later, weaker rule cannot reuse them. Each pair records its ``relation`` (where
+the value sits) and its ``origin`` (which pass found it):
 
-1. checkbox groups: question label → ticked option's label (``checkbox``);
-2. signature lines with typed text on them (handwritten marks stay in ``page.signatures``:
-   a value such as "signed" would be text that is not on the page);
-3. two-column tables: label cell → value cell (``cell``), and two-row header tables;
-4. ruled boxes: the label at the top of a box → the rest of the box (``inside``);
+1. checkbox groups: question label → ticked option's label (origin ``checkbox``);
+2. signature lines with typed text on them (``signature``; handwritten marks stay in
+   ``page.signatures``: a value such as "signed" would be text that is not on the page);
+3. two-column tables: label cell → value cell (relation ``cell``), and two-row header
+   tables (``table``);
+4. ruled boxes: the label at the top of a box → the rest of the box (relation ``inside``,
+   origin ``box``);
 5. ``Label: value`` inside one segment, then a label ending in ``:`` with its value to the
-   right (``right``) or on the next row (``below``);
+   right (``right``) or on the next row (``below``) (origin ``colon``);
 6. rows of label/value segments without colons, paired left to right; a label and value
-   closer than a column gap are told apart by the widest gap in the segment;
-7. a label with its value just under it and no ruling between (``below``).
+   closer than a column gap are told apart by the widest gap in the segment (``gap``);
+7. a label with its value just under it and no ruling between (``stacked``).
+
+The further pairings a segment could take part in are ``idp.layout.possible_pairs``'.
 """
 
 from __future__ import annotations
