@@ -24,7 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "funsd-train"
+from benchmarks.shared_data import shared_data  # noqa: E402
+
+DEFAULT_DATA = shared_data() / "funsd-train"
 
 
 def norm(text: str) -> str:

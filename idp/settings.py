@@ -50,6 +50,13 @@ class OcrSettings(BaseModel):
     """Pages of one document read in parallel (Tesseract itself runs single-threaded)."""
     timeout_s: float = 120.0
     """Longest one Tesseract call may take."""
+    auto_rotate: bool = True
+    """Turn pages that lie on their side or upside down. A turn is taken only when a
+    sample of the page reads clearly better turned than as it came, so an upright page
+    is never spoiled; off, pages are only deskewed (``page.rotation_method`` is ``off``)."""
+    engine: str = "auto"
+    """OCR engine for image pages: ``tesseract``, ``rapidocr`` (PP-OCRv6), or ``auto``:
+    chosen per page by the measured text height (see ``idp.reading``)."""
 
 
 class StorageSettings(BaseModel):

@@ -134,6 +134,13 @@ class Page(BaseModel):
     source: PageSource
     rotation: int = 0
     """Degrees the page image was turned to read it upright (0, 90, 180, 270)."""
+    rotation_method: str | None = None
+    """How ``rotation`` was decided on an OCR page: ``profile`` / ``classifier`` (found
+    upright by the cheap signals), ``…+reading`` (a turn confirmed by reading a sample both
+    ways), ``reading`` (a proposed turn refused: the page read better as it came), ``off``
+    (automatic rotation disabled by ``ocr.auto_rotate``)."""
+    ocr_engine: str | None = None
+    """Which OCR engine read the page (``tesseract`` or ``rapidocr``), on OCR pages."""
     skew: float = 0.0
     """Degrees of skew corrected before OCR."""
     dpi: float | None = None

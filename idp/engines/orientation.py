@@ -18,6 +18,7 @@ import os
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,8 @@ from idp.engines import image_prep
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from idp.datamodel import Word
 
 log = logging.getLogger(__name__)
 
@@ -120,13 +123,143 @@ class UprightPage:
     skew: float
     """Degrees of tilt (counter-clockwise positive) that were corrected."""
     method: str
-    """``profile`` or ``classifier``: which signal settled upright against upside down."""
+    """How the rotation was decided: ``profile`` or ``classifier`` (the cheap signal that
+    found the page already upright), ``profile+reading`` / ``classifier+reading`` (a turn
+    the signal proposed and a sample reading confirmed), ``reading`` (a proposed turn the
+    sample reading refused: the page reads better as it came), ``off`` (not looked for)."""
     line_height: float | None = None
     """Median text-line height in pixels (None on a page without text lines)."""
 
 
-def make_upright(gray: np.ndarray, use_classifier: bool = True) -> UprightPage:
-    """``gray`` (a page image) turned to read upright, deskewed and binarised for OCR."""
+SampleReader = Callable[["np.ndarray"], "list[Word]"]
+"""Reads a small black-on-white image: the words, each with a confidence 0–1."""
+
+SAMPLE_LINES = 12
+"""Text lines in the sample read to confirm a turn (a few hundred ms of Tesseract)."""
+SAMPLE_LINE_HEIGHT = 32.0
+"""Text-line height (pixels) the sample is shrunk towards: larger text reads no surer."""
+TURN_MARGIN = 1.5
+"""A proposed turn is taken only if its sample reads this many times better than the
+page as it came (and clearly better than nothing): an upright page is never spoiled by
+a signal that was merely unsure."""
+MIN_TURN_SCORE = 12.0
+"""Reading score (confident letters) the turned sample needs at least."""
+
+
+def reading_score(words: list[Word]) -> float:
+    """How well a sample read: letters and digits of plausible words, weighted by the
+    engine's confidence. Text read sideways or upside down comes back as few, short,
+    unsure fragments of punctuation and mixed case; read upright it scores several
+    times higher."""
+    score = 0.0
+    for word in words:
+        text = word.text
+        alnum = sum(ch.isalnum() for ch in text)
+        if alnum < 2 or alnum < 0.7 * len(text) or word.confidence < 0.3:
+            continue
+        core = text.strip(".,:;()[]'\"-")
+        # Mixed case inside a word (``sarqDdns``, ``lIl``) is typical of a wrong turn.
+        if any(a.islower() and b.isupper() for a, b in zip(core, core[1:], strict=False)):
+            continue
+        score += alnum * word.confidence**2
+    return score
+
+
+def reading_sample(binary: np.ndarray, gray: np.ndarray) -> np.ndarray | None:
+    """A band of about ``SAMPLE_LINES`` text lines (the densest run) of an upright page:
+    found on ``binary``, cut from ``gray`` and scaled so its lines are about
+    ``SAMPLE_LINE_HEIGHT`` high (small text is enlarged, as for the page's own OCR).
+
+    Rows and columns that are mostly ink (the black margins of a photocopied or
+    microfilmed page) are blanked first: they would join every line into one.
+    """
+    import cv2
+    import numpy as np
+
+    page = image_prep.without_black_margins(binary)
+    lines = image_prep.text_lines(image_prep.ink_rows(page))
+    if not lines:
+        return None
+    line_ink = [float((page[a:b] < 128).sum()) for a, b in lines]
+    count = min(SAMPLE_LINES, len(lines))
+    sums = [sum(line_ink[i : i + count]) for i in range(len(lines) - count + 1)]
+    first = int(np.argmax(sums))
+    top = max(0, lines[first][0] - 4)
+    bottom = min(page.shape[0], lines[first + count - 1][1] + 4)
+    cols = np.nonzero((page[top:bottom] < 128).any(axis=0))[0]
+    left, right = (max(0, cols[0] - 8), cols[-1] + 9) if cols.size else (0, page.shape[1])
+    band = gray[top:bottom, left:right]
+    height = float(np.median([b - a for a, b in lines[first : first + count]]))
+    if height > SAMPLE_LINE_HEIGHT * 1.5:
+        scale = SAMPLE_LINE_HEIGHT / height
+        band = cv2.resize(band, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    elif height < image_prep.ENLARGE_BELOW:
+        scale = min(image_prep.MAX_ENLARGE, image_prep.TARGET_LINE_HEIGHT / height)
+        band = cv2.resize(band, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    return np.ascontiguousarray(band)
+
+
+def turn_reads_better(page: UprightPage, read: SampleReader) -> bool:
+    """Whether ``page`` (turned by ``page.rotation``) reads clearly better than the page
+    as it came: the same sample read both ways round and scored."""
+    rotation = page.rotation
+    sample = reading_sample(page.binary, page.image)
+    if sample is None:
+        return False
+    turned = reading_score(read(sample))
+    if turned < MIN_TURN_SCORE:
+        return False
+    as_given = reading_score(read(image_prep.rotate_quarter(sample, (360 - rotation) % 360)))
+    log.debug("orientation by reading: turned %.1f, as given %.1f", turned, as_given)
+    return turned >= TURN_MARGIN * as_given
+
+
+def make_upright(
+    gray: np.ndarray,
+    use_classifier: bool = True,
+    read_sample: SampleReader | None = None,
+    auto_rotate: bool = True,
+) -> UprightPage:
+    """``gray`` (a page image) turned to read upright, deskewed and binarised for OCR.
+
+    Cheap signals (line profile, ink balance, the classifier) propose a turn; with
+    ``read_sample`` a proposed turn is taken only if a sample of the page reads clearly
+    better turned than as it came. With ``auto_rotate`` off the page is only deskewed.
+    """
+    if not auto_rotate:
+        small = image_prep.halve(gray, 1100)
+        return _prepared(gray, 0, image_prep.find_line_geometry(small).across_angle, "off")
+    page = _proposed_upright(gray, use_classifier)
+    if page.rotation == 0 or read_sample is None:
+        return page
+    if turn_reads_better(page, read_sample):
+        page.method += "+reading"
+        return page
+    # The turn was a guess the reading does not bear out: keep the page as it came.
+    small = image_prep.halve(gray, 1100)
+    return _prepared(gray, 0, image_prep.find_line_geometry(small).across_angle, "reading")
+
+
+def _prepared(gray: np.ndarray, rotation: int, skew: float, method: str) -> UprightPage:
+    """The page turned by ``rotation``, deskewed by ``skew`` and binarised."""
+    image = image_prep.deskew(image_prep.rotate_quarter(gray, rotation), skew)
+    binary, height = _binarised(image)
+    return UprightPage(image, binary, rotation, skew, method, height)
+
+
+def _binarised(image: np.ndarray) -> tuple[np.ndarray, float | None]:
+    # Full resolution: at 150 dpi a 9 pt line is 8 rows tall, too few to see the
+    # x-height band, and the binary image is needed for OCR anyway. Small text is not
+    # despeckled: the median filter would erase its strokes.
+    binary = image_prep.clean(image, despeckle=False)
+    height = image_prep.line_height(binary)
+    if height is not None and height >= image_prep.DESPECKLE_FROM:
+        binary = image_prep.clean(image)
+    return binary, height
+
+
+def _proposed_upright(gray: np.ndarray, use_classifier: bool) -> UprightPage:
+    """The turn the cheap signals propose (see the module docstring)."""
     small = image_prep.halve(gray, 1100)
     geometry = image_prep.find_line_geometry(small)
     text_like = geometry.ink >= MIN_INK
@@ -143,13 +276,7 @@ def make_upright(gray: np.ndarray, use_classifier: bool = True) -> UprightPage:
         # A quarter turn clockwise mirrors the tilt of the (then horizontal) lines.
         skew = -geometry.angle if geometry.vertical else geometry.angle
     image = image_prep.deskew(image_prep.rotate_quarter(gray, rotation), skew)
-    # Full resolution: at 150 dpi a 9 pt line is 8 rows tall, too few to see the
-    # x-height band, and the binary image is needed for OCR anyway. Small text is not
-    # despeckled: the median filter would erase its strokes.
-    binary = image_prep.clean(image, despeckle=False)
-    height = image_prep.line_height(binary)
-    if height is not None and height >= image_prep.DESPECKLE_FROM:
-        binary = image_prep.clean(image)
+    binary, height = _binarised(image)
     if turn is None:
         evidence = upside_down_evidence(image_prep.text_ink_rows(binary, height))
         if use_classifier and text_like and abs(evidence) < WEAK_EVIDENCE:
