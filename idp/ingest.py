@@ -235,10 +235,41 @@ def _open_pdf(data: bytes, limits: LimitSettings, common: dict[str, Any]) -> Ing
                     f"page {index + 1} is {width:.0f} × {height:.0f} points, more than the "
                     f"limit of {limits.max_page_area:,.0f} square points"
                 )
+            _check_page_objects(pdf, index, limits)
     except Exception:
         pdf.close()
         raise
     return IngestedDocument(page_count=count, pdf=pdf, **common)
+
+
+def _check_page_objects(pdf: PdfiumDocument, index: int, limits: LimitSettings) -> None:
+    """Refuse a page whose form XObjects nest deeper than ``max_form_depth`` or that draws
+    more than ``max_page_objects`` objects (each use of a form counted again).
+
+    The walk goes one level past the depth limit, so a deeper form is seen and refused
+    rather than left unchecked; PDFium does not expand a form that contains itself. Images
+    are size-checked when the page is read (``PdfiumDocument.render_gray``), at every depth
+    this check allows, so an oversized image fails its page, not the whole document.
+    """
+    from idp.engines.pdf_render import PDFIUM_LOCK
+
+    page_no = index + 1
+    with PDFIUM_LOCK:
+        page = pdf.page(index)
+        try:
+            objects = page.get_objects(max_depth=limits.max_form_depth + 2)
+            for seen, obj in enumerate(objects, start=1):
+                if seen > limits.max_page_objects:
+                    raise LimitExceededError(
+                        f"page {page_no} draws more than {limits.max_page_objects} objects"
+                    )
+                if obj.level > limits.max_form_depth:
+                    raise LimitExceededError(
+                        f"page {page_no} nests form XObjects more than "
+                        f"{limits.max_form_depth} deep"
+                    )
+        finally:
+            page.close()
 
 
 def _open_image(

@@ -32,6 +32,13 @@ class LimitSettings(BaseModel):
     max_document_pixels: int = 2_500_000_000
     """Most pixels rendered or decoded for one document, all pages together (200 legal-size
     pages at 300 dpi). Image files are checked when opened; PDF pages before each render."""
+    max_form_depth: int = Field(12, ge=1, le=60)
+    """Deepest nesting of PDF form XObjects; a page nested deeper is refused (not skipped),
+    so no image can hide below the depth the image-size check looks at (64, see
+    ``idp.engines.pdf_render.MAX_FORM_WALK``)."""
+    max_page_objects: int = 100_000
+    """Most drawing objects on one PDF page, counting every use of a form XObject again
+    (a form drawn twice in a form drawn twice… multiplies)."""
 
 
 class OcrSettings(BaseModel):

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 PDFIUM_LOCK = threading.RLock()
 """Serialises all PDFium calls in the process."""
 
+MAX_FORM_WALK = 64
+"""Form XObject depth the image-size check descends to (beyond any depth ingest allows)."""
+
 # PDFium's FPDF_GetLastError codes for a document that fails to load.
 _ERR_FORMAT = 3
 _ERR_PASSWORD = 4
@@ -161,7 +164,9 @@ def _sole_page_image(page: Any) -> tuple[np.ndarray, float] | None:
 def _check_images(page: Any, max_pixels: int) -> None:
     import pypdfium2.raw as pdfium_c
 
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=4):
+    # Every depth ingest lets through (it refuses forms nested deeper than
+    # limits.max_form_depth): an image six forms down must not escape the check.
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=MAX_FORM_WALK):
         width, height = obj.get_px_size()
         if width * height > max_pixels:
             raise LimitExceededError(
