@@ -31,6 +31,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        # Deleted rows are overwritten with zeros, not left in free pages for anyone who
+        # reads the file (erasure must leave nothing recoverable).
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -82,6 +85,25 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def checkpoint_after_erase(settings: Settings | None = None) -> bool:
+    """After an erasure is committed: on SQLite, copy the write-ahead log into the database
+    and truncate it, so the erased rows' old pages do not linger in ``-wal``. Returns
+    whether the log was emptied (a reader holding an old snapshot can keep it; the next
+    erasure or SQLite's own checkpoint then finishes the job). PostgreSQL: nothing here;
+    see deploy/README.md on VACUUM."""
+    engine = get_engine(settings)
+    if engine.dialect.name != "sqlite":
+        return True
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        busy, _log_pages, _moved = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cur.close()
+        return not busy
+    finally:
+        raw.close()
 
 
 def dispose_engines() -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from idp.db import get_session_factory
+from idp.db.engine import checkpoint_after_erase
 from idp.db.models import (
     FINISHED_STATUSES,
     Document,
@@ -72,4 +73,6 @@ def purge(
             ).rowcount  # type: ignore[attr-defined]
             session.commit()
             lines.append(f"removed {n1} old idempotency keys, {n2} old webhook deliveries")
+    if not dry_run:
+        checkpoint_after_erase(settings)
     return lines

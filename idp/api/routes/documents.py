@@ -28,6 +28,7 @@ from idp.api.deps import (
 )
 from idp.api.problems import PROBLEM_RESPONSES
 from idp.datamodel.record import Record
+from idp.db.engine import checkpoint_after_erase
 from idp.db.models import FINISHED_STATUSES, ApiKey, Document, DocumentStatus, Job, as_utc
 from idp.errors import ConflictError, InputError, NotFoundError
 from idp.jobs.dispatch import submit
@@ -303,11 +304,14 @@ def get_page_image(
 
 @router.delete("/{doc_id}", status_code=204, summary="Erase a document everywhere")
 def delete_document(
-    doc_id: DocId, session: SessionDep, records: RecordsDep, key: AdminKey
+    doc_id: DocId, session: SessionDep, settings: SettingsDep, records: RecordsDep,
+    key: AdminKey,
 ) -> Response:
     """Removes the original, page images, record, layout, job and review data (admin)."""
     removed = erase_document(session, records, doc_id)
     audit(session, actor=actor_of(key), action="document.erase", target_type="document",
           target_id=doc_id, details={"objects_removed": removed})
     session.commit()
+    session.close()  # no snapshot of ours may hold the log open
+    checkpoint_after_erase(settings)
     return Response(status_code=204)
