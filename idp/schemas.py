@@ -76,6 +76,9 @@ class FieldSpec(BaseModel):
     """Where the value comes from: text near a label, a ticked box of a group, a signature."""
     description: str = ""
     """What the field holds; shown in the JSON Schema export and to reviewers."""
+    titles: dict[str, str] = Field(default_factory=dict)
+    """The field's name as people read it, by language code (``en``, ``cy``); the reviewer
+    and record pages show it instead of the contract name."""
     personal_data: bool = False
     """Whether the value is personal data (redacted from logs, subject to retention)."""
     required: bool = False
@@ -145,6 +148,10 @@ class FieldSpec(BaseModel):
         """The registered format that reads, checks, finds and exports this field's values."""
         return format_for(self.type.value, self.format)
 
+    def title_in(self, lang: str, name: str) -> str:
+        """The field's title in ``lang`` (English, then ``name`` made readable, if missing)."""
+        return self.titles.get(lang) or self.titles.get("en") or name.replace("_", " ").capitalize()
+
     def hints(self) -> list[str]:
         """Every label hint, all languages, in file order."""
         return [h for phrasings in self.label_hints.values() for h in phrasings]
@@ -179,6 +186,8 @@ class DocumentSchema(BaseModel):
     """Version written into every record (``schema_version``)."""
     title: str = ""
     """Human-readable name."""
+    titles: dict[str, str] = Field(default_factory=dict)
+    """The human-readable name by language code (``en``, ``cy``), for the web pages."""
     description: str = ""
     """What the document is."""
     retention_days: int = Field(gt=0)
@@ -228,6 +237,10 @@ class DocumentSchema(BaseModel):
             if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
                 raise ValueError(f"field name {name!r} must be lower_snake_case")
         return value
+
+    def title_in(self, lang: str) -> str:
+        """The document type's title in ``lang`` (then English, ``title``, the name)."""
+        return self.titles.get(lang) or self.titles.get("en") or self.title or self.name
 
     def to_json_schema(self) -> dict[str, Any]:
         """The record's ``fields`` values as JSON Schema (draft 2020-12) for integrators."""

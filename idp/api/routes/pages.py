@@ -25,7 +25,7 @@ from idp.keys import authenticate
 from idp.permissions import REVIEW_ROLES, UPLOAD_ROLES, Role
 from idp.web import STATIC_DIR, TEMPLATES_DIR
 from idp.web import session as web_session
-from idp.web.i18n import LANGUAGES, messages, pick_language
+from idp.web.i18n import LANGUAGES, error_patterns, messages, pick_language
 
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 STATIC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -58,6 +58,33 @@ def _lang(request: Request, row: web_session.WebSession | None = None) -> str:
     return pick_language(wanted, request.headers.get("accept-language"))
 
 
+def script_json(value: Any) -> str:
+    """JSON safe inside a ``<script type="application/json">`` element (no ``</script>``)."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def schemas_for_page(lang: str, settings: Any = None) -> dict[str, Any]:
+    """Each document type's title and fields (title, type, threshold…) in ``lang``, for the
+    pages' scripts to label fields and explain why one needs review."""
+    from idp.schemas import load_schemas
+
+    return {
+        name: {
+            "title": schema.title_in(lang),
+            "fields": {
+                fname: {
+                    "title": spec.title_in(lang, fname),
+                    "type": spec.type.value,
+                    "threshold": spec.threshold,
+                    "required": spec.required,
+                }
+                for fname, spec in schema.fields.items()
+            },
+        }
+        for name, schema in load_schemas(settings).items()
+    }
+
+
 def _render(
     request: Request, name: str, lang: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -69,7 +96,8 @@ def _render(
             "lang": lang,
             "languages": LANGUAGES,
             "t": msgs,
-            "messages_json": json.dumps(msgs, ensure_ascii=False),
+            "messages_json": script_json(msgs),
+            "errors_json": script_json(error_patterns(lang)),
             "path": request.url.path,
             **context,
         },
@@ -204,7 +232,8 @@ def review_page(request: Request, session: SessionDep) -> Response:
     early, ctx, lang = _page_context(request, session, REVIEW_ROLES)
     if early is not None:
         return early
-    return _render(request, "review.html", lang, **ctx)
+    schemas_json = script_json(schemas_for_page(lang))
+    return _render(request, "review.html", lang, schemas_json=schemas_json, **ctx)
 
 
 @router.get("/upload")
@@ -215,7 +244,7 @@ def upload_page(request: Request, session: SessionDep, settings: SettingsDep) ->
         return early
     from idp.schemas import load_schemas
 
-    schemas = [(s.name, s.title or s.name) for s in load_schemas(settings).values()]
+    schemas = [(s.name, s.title_in(lang)) for s in load_schemas(settings).values()]
     return _render(request, "upload.html", lang, schemas=schemas, **ctx)
 
 

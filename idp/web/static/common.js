@@ -3,6 +3,23 @@
 (function () {
   const catalogue = JSON.parse(document.getElementById("messages").textContent);
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const patternsEl = document.getElementById("error-patterns");
+  const errorPatterns = (patternsEl ? JSON.parse(patternsEl.textContent) : [])
+    .map(([re, text]) => [new RegExp(re), text]);
+
+  /** A validator message in the page's language (English messages map to Welsh ones). */
+  function te(message) {
+    for (const [re, text] of errorPatterns) {
+      if (re.test(message)) return message.replace(re, text);
+    }
+    return message;
+  }
+
+  /** A date and time in the page's language. */
+  function when(value) {
+    const d = new Date(value);
+    return isNaN(d) ? String(value || "") : d.toLocaleString(document.documentElement.lang);
+  }
 
   /** A message from the catalogue with {placeholders} filled in. */
   function t(key, params) {
@@ -55,5 +72,5 @@
     }
   }
 
-  window.idp = { t, api, say, showAlert };
+  window.idp = { t, te, when, api, say, showAlert };
 })();
