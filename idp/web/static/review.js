@@ -410,8 +410,10 @@
       state.record.fields[name] = r.data;
       if (!undoing) state.undo.push({ name, text: previous });
       el("undo").disabled = state.undo.length === 0;
-      input.value = shownText(r.data) || text;
-      input.dataset.saved = input.value;
+      const saved = shownText(r.data) || text;
+      const typedSince = input.value.trim() !== text;  // the reviewer typed on meanwhile
+      if (!typedSince) input.value = saved;
+      input.dataset.saved = saved;
       input.placeholder = input.value ? "" : t("no_value");
       fillDetails(el("field-" + name), name);
       renderReasons();
@@ -420,11 +422,11 @@
       if ((r.data.errors || []).length) {
         say(status, t("not_saved", { field, errors: r.data.errors.map(te).join("; ") }));
         input.focus();
-        input.select();
+        if (!typedSince) input.select();
       } else {
         const done = state.order.every((n) => !needsAttention(n));
         say(status, (undoing ? t("undone", { field }) : t("saved", { field })) + (done ? " " + t("all_valid_now") : ""));
-        if (moveOn) focusNextInvalid(name, true);
+        if (moveOn && !typedSince) focusNextInvalid(name, true);
       }
     } catch (err) {
       showAlert(t("error", { detail: te(err.message) }));
