@@ -33,9 +33,14 @@ def _register_extract(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "extract",
         help="turn scans and PDFs into JSON records, one per line",
-        description="Print one JSON record per input file, one per line, in input order.",
+        description="Print one JSON record per input file, one per line, in input order. "
+        "Exit status: 0 when every input gave a record, 1 when all failed, 2 when some did.",
     )
-    p.add_argument("paths", nargs="+", type=Path, help="files to read (PDF, JPEG, PNG, TIFF)")
+    p.add_argument(
+        "paths", nargs="+", type=Path,
+        help="files to read (PDF, JPEG, PNG, TIFF); a folder is read recursively in name "
+        "order; `-` reads one file from standard input",
+    )
     p.add_argument("--schema", help="document type to extract fields for (see `idp schemas`)")
     p.add_argument(
         "--layout", action="store_true", help="add pages, words, lines, blocks, tables, checkboxes"
@@ -44,8 +49,39 @@ def _register_extract(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_extract)
 
 
+STDIN = Path("-")
+
+
+def expand_inputs(paths: list[Path]) -> list[Path]:
+    """The files to read, in order: a folder gives its files (recursively, sorted by path,
+    hidden ones skipped; an empty folder stays, to fail), ``-`` stays as standard input,
+    anything else as given."""
+    out: list[Path] = []
+    for path in paths:
+        if path != STDIN and path.is_dir():
+            found = (p for p in path.rglob("*") if p.is_file())
+            files = sorted(p for p in found if not _hidden(p.relative_to(path)))
+            # An empty folder still gives a (failed) record, so no input goes unreported.
+            out.extend(files or [path])
+        else:
+            out.append(path)
+    return out
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def extract_exit_code(total: int, failed: int) -> int:
+    """0 when every input gave a record, 1 when all failed (or there was none), 2 when some did."""
+    if total == 0 or failed == total:
+        return 1
+    return 2 if failed else 0
+
+
 def run_extract(args: argparse.Namespace) -> int:
-    """Process each path in order; a file that fails gives a failed record, the batch goes on."""
+    """Process each input in order; a file that fails gives a failed record, the batch goes
+    on; the exit status says whether all, some or none failed."""
     from idp.datamodel import ProcessingOptions, Record, RecordStatus, Source
     from idp.pipeline import process_document, to_record
     from idp.settings import get_settings
@@ -58,20 +94,24 @@ def run_extract(args: argparse.Namespace) -> int:
     options = ProcessingOptions(
         schema_name=args.schema, include_layout=args.layout, languages=settings.ocr.languages
     )
-    total = len(args.paths)
+    paths = expand_inputs(args.paths)
+    if not paths and not args.quiet:
+        print("idp: no files in the given folders", file=sys.stderr)
+    total = len(paths)
     failed = 0
-    for i, path in enumerate(args.paths, start=1):
+    for i, path in enumerate(paths, start=1):
+        name = "stdin" if path == STDIN else path.name
         try:
             data = _read_input(path, settings.limits.max_bytes)
         except IdpError as exc:
             record = Record(
                 id=str(path),
                 status=RecordStatus.FAILED,
-                source=Source(filename=path.name),
+                source=Source(filename=name),
                 errors=[f"ingest: {exc.message}"],
             )
         else:
-            record = to_record(process_document(data, path.name, options, settings))
+            record = to_record(process_document(data, name, options, settings))
         if record.status == RecordStatus.FAILED:
             failed += 1
         sys.stdout.write(json.dumps(record.to_json_dict(), ensure_ascii=False) + "\n")
@@ -79,12 +119,19 @@ def run_extract(args: argparse.Namespace) -> int:
         if not args.quiet:
             reason = f" — {record.errors[0]}" if record.status == RecordStatus.FAILED else ""
             print(f"[{i}/{total}] {path}: {record.status.value}{reason}", file=sys.stderr)
-    return 1 if failed == total else 0
+    return extract_exit_code(total, failed)
 
 
 def _read_input(path: Path, max_bytes: int) -> bytes:
     from idp.errors import InputError, LimitExceededError
 
+    if path == STDIN:
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise LimitExceededError(f"standard input is more than the limit of {max_bytes} bytes")
+        if not data:
+            raise InputError("standard input is empty")
+        return data
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -95,7 +142,7 @@ def _read_input(path: Path, max_bytes: int) -> bytes:
     except FileNotFoundError:
         raise InputError("no such file") from None
     except IsADirectoryError:
-        raise InputError("is a directory, not a file") from None
+        raise InputError("is a directory with no files to read") from None
     except PermissionError:
         raise InputError("permission denied") from None
 
