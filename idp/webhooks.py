@@ -37,8 +37,15 @@ from idp.settings import Settings
 log = logging.getLogger(__name__)
 
 SECRET_PREFIX = "whsec_"
-EVENT_TYPES = ("document.completed",)
-"""Events a webhook can subscribe to."""
+EVENT_TYPES = (
+    "document.completed",
+    "review.claimed",
+    "review.corrected",
+    "review.approved",
+    "review.rejected",
+)
+"""Events a webhook can subscribe to: a document processed, and each step of its review
+(``review.corrected`` names the field and whether the new value is valid)."""
 
 
 def new_secret() -> str:
@@ -83,8 +90,11 @@ def _may_see(hook_owner: ApiKey | None, doc: Document) -> bool:
     return hook_owner.id == doc.owner_key_id
 
 
-def queue_document_event(session: Session, doc: Document, event_type: str) -> int:
-    """Queue ``event_type`` about ``doc`` for every webhook whose key may see it."""
+def queue_document_event(
+    session: Session, doc: Document, event_type: str, extra: dict[str, Any] | None = None
+) -> int:
+    """Queue ``event_type`` about ``doc`` for every webhook whose key may see it; ``extra``
+    adds to the event's ``data`` (never personal data: names of fields, not values)."""
     hooks = session.scalars(select(Webhook)).all()
     if not hooks:
         return 0
@@ -97,6 +107,7 @@ def queue_document_event(session: Session, doc: Document, event_type: str) -> in
             "status": doc.status,
             "schema": doc.schema_name,
             "record": f"/v1/documents/{doc.id}/record",
+            **(extra or {}),
         },
     }
     n = 0

@@ -59,6 +59,37 @@ class FieldResult(BaseModel):
     """Review corrections, oldest first: reviewer, time, old and new value."""
 
 
+RECORD_EXAMPLE: dict[str, Any] = {
+    "id": "0b6f9c1e-4d1a-4f7e-9a51-3f2d6c1b8e20",
+    "schema": "application",
+    "schema_version": "1",
+    "status": "needs_review",
+    "source": {"filename": "application.pdf", "media_type": "application/pdf",
+               "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+               "pages": 1, "size": 48213},
+    "fields": {
+        "date_of_birth": {
+            "value": "1985-03-03", "text": "03/03/1985", "confidence": 0.97, "page": 1,
+            "bbox": [0.41, 0.22, 0.55, 0.24], "extractor": "keyvalue", "label": "Date of birth",
+            "valid": True, "errors": [],
+            "alternatives": [{"value": "1985-03-08", "confidence": 0.4, "extractor": "pattern"}],
+            "history": [],
+        },
+        "household_size": {
+            "value": None, "text": "4O", "confidence": 0.31, "page": 1,
+            "bbox": [0.41, 0.61, 0.44, 0.63], "extractor": "keyvalue", "label": "Household size",
+            "valid": False, "errors": ["'4O' is not a whole number"], "alternatives": [],
+            "history": [],
+        },
+    },
+    "key_values": [{"key": "Date of birth", "value": "03/03/1985", "confidence": 0.9, "page": 1,
+                    "key_bbox": [0.1, 0.22, 0.3, 0.24], "value_bbox": [0.41, 0.22, 0.55, 0.24]}],
+    "errors": [],
+    "timings": {"ingest": 0.02, "ocr": 0.81, "layout": 0.05, "extract": 0.04},
+}
+"""An example record for the API's documentation (a form with one field to review)."""
+
+
 class Record(BaseModel):
     """One processed document (**contract**, see ARCHITECTURE.md)."""
 
@@ -74,7 +105,10 @@ class Record(BaseModel):
     layout: dict[str, Any] | None = None
     """Pages with words, lines, blocks, tables and checkboxes (only with ``--layout``)."""
 
-    model_config = {"populate_by_name": True}
+    model_config = {
+        "populate_by_name": True,
+        "json_schema_extra": {"examples": [RECORD_EXAMPLE]},
+    }
 
     def to_json_dict(self) -> dict[str, Any]:
         """The record as the contract's JSON object (``layout`` only when present)."""

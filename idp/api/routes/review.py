@@ -21,6 +21,8 @@ from idp.db.models import Document, as_utc
 from idp.errors import InputError, NotFoundError
 from idp.review import claims, corrections, decisions, learning
 from idp.review.models import ReviewItem
+from idp.schemas import FieldType, load_schema
+from idp.webhooks import queue_document_event
 
 router = APIRouter(prefix="/v1/review", tags=["review"], responses=PROBLEM_RESPONSES)
 
@@ -54,10 +56,22 @@ class Claim(BaseModel):
 
 
 class Correction(BaseModel):
-    """A reviewer's value for one field, as typed; it is normalised and validated again."""
+    """A reviewer's value for one field; it is normalised and validated again.
 
-    value: str = Field(max_length=2000)
-    """The value as the reviewer reads it on the page (``""`` clears the field)."""
+    Text is read as a reviewer types it (``"no"``, ``"3 March 1985"``); a JSON boolean is
+    accepted for a boolean field and a JSON number for a whole-number or money field, so an
+    integrator can send the record's own types back; ``null`` or ``""`` clears the field.
+    """
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [{"value": "03/03/1985"}, {"value": False}, {"value": 4},
+                         {"value": "SY23 1AB", "page": 1, "bbox": [0.41, 0.22, 0.55, 0.24]}]
+        }
+    }
+
+    value: str | bool | int | float | None = Field(default=None)
+    """The value as the reviewer reads it on the page, or typed as in the record."""
     page: int | None = Field(default=None, ge=1, le=100_000)
     """Page the value is on, when the reviewer shows where (within the document)."""
     bbox: list[float] | None = Field(default=None, min_length=4, max_length=4)
@@ -93,6 +107,36 @@ class ReviewView(BaseModel):
     record: dict[str, Any]
     review_order: list[str]
     """Field names, least certain first: failing validation, then by confidence."""
+
+
+MAX_CORRECTION_TEXT = 2000
+NUMBER_TYPES = (FieldType.INTEGER, FieldType.MONEY)
+
+
+def correction_text(doc: Document, field: str, value: str | bool | int | float | None) -> str:
+    """The text a correction stands for; a JSON type the field does not take is refused."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if len(value) > MAX_CORRECTION_TEXT:
+            raise InputError(f"a value is at most {MAX_CORRECTION_TEXT} characters")
+        return value
+    spec = load_schema(doc.schema_name).fields.get(field) if doc.schema_name else None
+    if spec is None:
+        return str(value)  # the core says what is wrong with the field itself
+    if isinstance(value, bool):
+        if spec.type != FieldType.BOOLEAN:
+            raise InputError(f"field {field!r} is {spec.type.value}: send text, not true/false")
+        return "yes" if value else "no"
+    if spec.type not in NUMBER_TYPES:
+        raise InputError(f"field {field!r} is {spec.type.value}: send text, not a number")
+    return str(value)
+
+
+def _event(session: SessionDep, document_id: str, event: str, **extra: Any) -> None:
+    doc = session.get(Document, document_id)
+    if doc is not None:
+        queue_document_event(session, doc, event, extra or None)
 
 
 def _claim_out(item: ReviewItem) -> Claim:
@@ -152,6 +196,7 @@ def claim_next(
         session.commit()  # the skipped documents' claims are given back all the same
         return Response(status_code=204)
     out = _claim_out(item)
+    _event(session, item.document_id, "review.claimed", reviewer=key.id)
     session.commit()
     return out
 
@@ -160,6 +205,7 @@ def claim_next(
 def claim(document_id: str, key: ReviewerKey, session: SessionDep) -> Claim:
     """Claim (or renew a claim on) one document; 409 while another reviewer holds it."""
     out = _claim_out(claims.claim(session, document_id, key.id))
+    _event(session, document_id, "review.claimed", reviewer=key.id)
     session.commit()
     return out
 
@@ -211,10 +257,15 @@ def correct_field(
         doc = session.get(Document, document_id)
         if doc is not None and body.page > max(doc.pages, 1):
             raise InputError(f"page {body.page} is beyond the document's {doc.pages} pages")
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise NotFoundError("no such document")
     out = corrections.correct_field(
-        session, records, document_id, key.id, field, body.value,
+        session, records, document_id, key.id, field, correction_text(doc, field, body.value),
         page=body.page, bbox=body.bbox,
     )
+    _event(session, document_id, "review.corrected", reviewer=key.id, field=field,
+           valid=not out.errors)
     session.commit()
     return out.model_dump(mode="json")
 
@@ -225,6 +276,7 @@ def approve(
 ) -> dict[str, Any]:
     """Accept the record as corrected; 409 while a field still fails validation."""
     record = decisions.approve(session, records, document_id, key.id)
+    _event(session, document_id, "review.approved", reviewer=key.id)
     session.commit()
     return record.to_json_dict()
 
@@ -236,6 +288,7 @@ def reject(
 ) -> dict[str, Any]:
     """Reject the document with a reason; its record becomes ``failed``."""
     record = decisions.reject(session, records, document_id, key.id, body.reason)
+    _event(session, document_id, "review.rejected", reviewer=key.id)
     session.commit()
     return record.to_json_dict()
 
