@@ -131,6 +131,19 @@ class WebhookSettings(BaseModel):
     private, link-local, CGNAT and metadata addresses are refused."""
 
 
+class AuditSettings(BaseModel):
+    """The audit trail's HMAC key (kept outside the database) and signed head exports."""
+
+    keys_dir: Path | None = None
+    """Folder of audit key files ``<key id>.key`` (hex); default ``<data_dir>/audit-keys``.
+    In production mount it from a secret store; keep retired keys for verification."""
+    key_id: str = "k1"
+    """Key that hashes new events; rotate by adding a file and changing this."""
+    head_export_interval_s: float = 3600.0
+    """How often the service writes a signed copy of the chain's head to object storage
+    (``audit/heads/``); 0 turns it off (``idp audit export-head`` does it on demand)."""
+
+
 class ApiSettings(BaseModel):
     """The HTTP API."""
 
@@ -167,6 +180,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite (WAL) inside ``data_dir``."""

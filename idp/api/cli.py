@@ -74,20 +74,19 @@ def run_migrate(args: argparse.Namespace) -> int:
 
 def run_keys_create(args: argparse.Namespace) -> int:
     """Create a key; the secret is printed on stdout once."""
+    from idp.audit import record_event
+    from idp.audit.keyring import install_keyring
     from idp.db import session_scope
     from idp.db.migrate import upgrade_database
     from idp.keys import create_key
+    from idp.settings import get_settings
 
     upgrade_database()
+    install_keyring(get_settings())
     with session_scope() as session:
         row, secret = create_key(session, args.role, args.name)
-        try:
-            from idp.audit import record_event
-
-            record_event(session, actor="cli", action="key.create", target_type="api_key",
-                         target_id=row.id, details={"role": row.role})
-        except ImportError:  # pragma: no cover - audit is part of the project
-            pass
+        record_event(session, actor="cli", action="key.create", target_type="api_key",
+                     target_id=row.id, details={"role": row.role})
     print(secret)
     print(f"key id {row.id}, role {row.role}: keep it safe, it is not shown again",
           file=sys.stderr)
@@ -96,12 +95,18 @@ def run_keys_create(args: argparse.Namespace) -> int:
 
 def run_keys_list(args: argparse.Namespace) -> int:
     """One JSON object per key."""
+    from idp.audit import record_event
+    from idp.audit.keyring import install_keyring
     from idp.db import session_scope
     from idp.db.migrate import upgrade_database
     from idp.keys import list_keys
+    from idp.settings import get_settings
 
     upgrade_database()
+    install_keyring(get_settings())
     with session_scope() as session:
+        record_event(session, actor="cli", action="key.list", target_type="api_key",
+                     target_id=None)
         for row in list_keys(session):
             print(json.dumps({
                 "id": row.id, "name": row.name, "role": row.role,
@@ -113,10 +118,16 @@ def run_keys_list(args: argparse.Namespace) -> int:
 
 def run_keys_revoke(args: argparse.Namespace) -> int:
     """Revoke by id."""
+    from idp.audit import record_event
+    from idp.audit.keyring import install_keyring
     from idp.db import session_scope
     from idp.keys import revoke_key
+    from idp.settings import get_settings
 
+    install_keyring(get_settings())
     with session_scope() as session:
         revoke_key(session, args.key_id)
+        record_event(session, actor="cli", action="key.revoke", target_type="api_key",
+                     target_id=args.key_id)
     print(f"revoked {args.key_id}", file=sys.stderr)
     return 0

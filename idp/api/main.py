@@ -13,6 +13,7 @@ from idp.api.headers import SecurityHeadersMiddleware
 from idp.api.limits import BodyLimitMiddleware
 from idp.api.problems import install_problem_handlers
 from idp.api.routes import audit, documents, health, keys, pages, review, schemas, webhooks
+from idp.audit.keyring import install_keyring
 from idp.settings import Settings, get_settings
 from idp.web.session import key_from_cookie
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         from idp.db.migrate import upgrade_database
 
         upgrade_database(settings)
+        install_keyring(settings)  # audit events are HMAC-keyed (idp.audit.keyring)
         runtime = None
         if background:
             from idp.jobs.runtime import ServiceRuntime

@@ -8,6 +8,7 @@ finds an edited, inserted or deleted event.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from idp.audit.keyring import AuditKeyring
     from idp.audit.models import AuditEvent
 
 __all__ = ["ChainReport", "event_hash", "record_event", "verify_chain"]
@@ -28,10 +30,21 @@ _PG_LOCK_KEY = 0x1D9A0D17
 _MAX_RETRIES = 8
 
 
-def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    """SHA-256 of the previous hash and the event's fields in canonical JSON."""
+def event_hash(
+    prev_hash: str,
+    fields: dict[str, Any],
+    keyring: AuditKeyring | None = None,
+    key_id: str | None = None,
+) -> str:
+    """Hash of the previous hash and the event's fields in canonical JSON: HMAC-SHA256
+    under the audit key ``key_id`` of ``keyring``, or plain SHA-256 without a key."""
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((prev_hash + "\n" + canonical).encode("utf-8")).hexdigest()
+    message = (prev_hash + "\n" + canonical).encode("utf-8")
+    if key_id is not None:
+        if keyring is None:
+            raise KeyError(key_id)
+        return keyring.mac(key_id, message)
+    return hashlib.sha256(message).hexdigest()
 
 
 def _hashed_fields(ev: AuditEvent) -> dict[str, Any]:
@@ -65,8 +78,11 @@ def record_event(
     verb such as ``document.upload``, ``record.view``, ``review.correct``. ``details`` must
     hold names, never personal-data values (the field name corrected, not its value).
     """
+    from idp.audit.keyring import keyring_for
     from idp.audit.models import GENESIS_HASH, AuditEvent
 
+    keyring = keyring_for(session)
+    key_id = keyring.current_id if keyring else None
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         # Held to the end of the caller's transaction: one writer extends the chain at a time.
@@ -87,8 +103,9 @@ def record_event(
             details=clean_details,
             prev_hash=prev,
             hash="",
+            key_id=key_id,
         )
-        ev.hash = event_hash(prev, _hashed_fields(ev))
+        ev.hash = event_hash(prev, _hashed_fields(ev), keyring, key_id)
         try:
             # A savepoint, so losing a race to another writer does not spoil the caller's
             # transaction; the unique seq/prev_hash make the loser retry on the new head.
@@ -112,14 +129,33 @@ class ChainReport:
     problems: list[str]
 
 
-def verify_chain(session: Session, *, expect_head: str | None = None) -> ChainReport:
+REGISTERED = "registered"
+"""``verify_chain``'s default keyring: the one the process registered for the database."""
+
+
+def verify_chain(
+    session: Session,
+    *,
+    expect_head: str | None = None,
+    keyring: AuditKeyring | None | str = REGISTERED,
+) -> ChainReport:
     """Recompute every event's hash and link; report each break with its position.
 
     An edited event changes its own hash; a deleted one leaves a gap in ``seq`` and a
     ``prev_hash`` that points nowhere; an inserted one breaks the link after it. Cutting
     events off the end is only visible against a head kept elsewhere (``expect_head``),
     which ``GET /v1/audit`` and ``idp audit verify`` print.
+
+    With the ``keyring``, every event must be keyed and its HMAC must match: someone with
+    database access but not the key cannot edit an event and re-hash the chain after it.
+    Without it (``None``), unkeyed events are checked and keyed ones reported as
+    uncheckable. By default, the keyring registered for the session's database is used.
     """
+    from idp.audit.keyring import keyring_for
+
+    ring: AuditKeyring | None = (
+        keyring_for(session) if keyring == REGISTERED else keyring  # type: ignore[assignment]
+    )
     from idp.audit.models import GENESIS_HASH, AuditEvent
 
     problems: list[str] = []
@@ -133,9 +169,17 @@ def verify_chain(session: Session, *, expect_head: str | None = None) -> ChainRe
             problems.append(f"event {expected_seq}: missing (next is {ev.seq})")
         if ev.prev_hash != prev:
             problems.append(f"event {ev.seq}: does not follow the event before it")
-        recomputed = event_hash(ev.prev_hash, _hashed_fields(ev))
-        if recomputed != ev.hash:
-            problems.append(f"event {ev.seq}: contents changed since it was written")
+        if ring is not None and ev.key_id is None:
+            problems.append(f"event {ev.seq}: not keyed (written or re-hashed without the key)")
+        else:
+            try:
+                recomputed = event_hash(ev.prev_hash, _hashed_fields(ev), ring, ev.key_id)
+            except KeyError:
+                problems.append(f"event {ev.seq}: hashed with audit key {ev.key_id!r}, "
+                                "which is not available here")
+            else:
+                if not hmac.compare_digest(recomputed, ev.hash):
+                    problems.append(f"event {ev.seq}: contents changed since it was written")
         prev = ev.hash
         seen_heads.add(ev.hash)
         expected_seq = ev.seq + 1

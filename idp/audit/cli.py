@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +21,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         "catches events cut off the end",
     )
     v.add_argument("--database-url", help="SQLAlchemy URL (default: the service's database)")
+    v.add_argument(
+        "--keys-dir",
+        help="folder of audit key files (default: the service's audit.keys_dir, for its own "
+        "database); without keys, keyed events cannot be checked",
+    )
+    v.add_argument(
+        "--no-exported-head",
+        action="store_true",
+        help="do not check the newest signed head exported to object storage",
+    )
     v.set_defaults(func=run_verify)
+    e = audit_sub.add_parser(
+        "export-head",
+        help="write a signed copy of the chain's head to object storage (audit/heads/)",
+    )
+    e.set_defaults(func=run_export_head)
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -29,11 +45,33 @@ def run_verify(args: argparse.Namespace) -> int:
 
     from idp.audit import verify_chain
     from idp.audit.db import audit_engine
+    from idp.audit.heads import latest_head
+    from idp.audit.keyring import load_keyring
+    from idp.settings import get_settings
 
+    settings = get_settings()
+    own_database = args.database_url in (None, settings.resolved_database_url())
+    if args.keys_dir:
+        settings = settings.model_copy(
+            update={"audit": settings.audit.model_copy(update={"keys_dir": Path(args.keys_dir)})}
+        )
+    keyring = load_keyring(settings, create=False) if args.keys_dir or own_database else None
+    expect_head = args.expect_head
+    extra: list[str] = []
+    if keyring is not None and own_database and not args.no_exported_head:
+        try:
+            exported = latest_head(settings, keyring)
+        except ValueError as exc:
+            extra.append(str(exc))
+            exported = None
+        if exported is not None and expect_head is None:
+            expect_head = exported.head
     engine = audit_engine(args.database_url)
     with Session(engine) as session:
-        report = verify_chain(session, expect_head=args.expect_head)
+        report = verify_chain(session, expect_head=expect_head, keyring=keyring)
     engine.dispose()
+    report.problems.extend(extra)
+    report.ok = report.ok and not extra
     if report.ok:
         print(f"audit chain intact: {report.events} events, head {report.head}")
         return 0
@@ -44,3 +82,16 @@ def run_verify(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+def run_export_head(args: argparse.Namespace) -> int:
+    """Export the signed head now; prints its sequence number and hash."""
+    from idp.audit.heads import export_head
+    from idp.settings import get_settings
+
+    head = export_head(get_settings())
+    if head is None:
+        print("the audit chain is empty; nothing exported", file=sys.stderr)
+        return 0
+    print(f"exported head of event {head.seq}: {head.head}")
+    return 0

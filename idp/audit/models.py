@@ -36,6 +36,9 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     """Hash of the event before; unique, so two writers can never fork the chain."""
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """HMAC-SHA256 (keyed with the audit key ``key_id``) of the previous hash and the
+    event's fields; plain SHA-256 for events written before keying (``key_id`` NULL)."""
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 # Append-only at the database too: an UPDATE or DELETE is refused by a trigger. Someone with

@@ -29,8 +29,10 @@ def purge(
 ) -> list[str]:
     """Erase what is due; returns a line per action."""
     from idp.audit import record_event
+    from idp.audit.keyring import install_keyring
     from idp.schemas import load_schemas
 
+    install_keyring(settings)
     retention = {name: s.retention_days for name, s in load_schemas(settings).items()}
     now = utcnow()
     store = get_record_store(settings)

@@ -9,6 +9,7 @@ import threading
 
 from sqlalchemy import update
 
+from idp.audit.heads import HeadExporter
 from idp.db import get_session_factory
 from idp.db.models import Document, DocumentStatus, Job, JobState, utcnow
 from idp.jobs import queue
@@ -119,7 +120,8 @@ class ServiceRuntime:
     """Starts and stops the service's background work.
 
     Embedded mode: worker threads (which resume unfinished jobs on their own). Scale mode:
-    a ``Sweeper`` re-sends Celery tasks for jobs left unfinished. Both: webhook delivery.
+    a ``Sweeper`` re-sends Celery tasks for jobs left unfinished. Both: webhook delivery
+    and the signed audit head export.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -127,6 +129,7 @@ class ServiceRuntime:
         self.workers: EmbeddedWorkers | None = None
         self.sweeper: Sweeper | None = None
         self.webhooks = WebhookDispatcher(settings)
+        self.audit_heads = HeadExporter(settings)
 
     def start(self) -> None:
         """Start everything."""
@@ -139,6 +142,7 @@ class ServiceRuntime:
                 self.workers = EmbeddedWorkers(self.settings)
                 self.workers.start()
         self.webhooks.start()
+        self.audit_heads.start()
 
     def stop(self) -> None:
         """Stop; documents in hand are finished first (workers) or left to a lease."""
@@ -147,3 +151,4 @@ class ServiceRuntime:
         if self.workers is not None:
             self.workers.stop()
         self.webhooks.stop()
+        self.audit_heads.stop()
