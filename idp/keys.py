@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from idp.db.models import ApiKey, utcnow
+from idp.db.models import ApiKey, as_utc, utcnow
 from idp.errors import AuthError, InputError, NotFoundError
 from idp.permissions import Role
 
@@ -26,8 +27,11 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(session: Session, role: str, name: str = "") -> tuple[ApiKey, str]:
-    """Create a key; returns the row and the full key string, which is never shown again."""
+def create_key(
+    session: Session, role: str, name: str = "", expires_in_days: float | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key; returns the row and the full key string, which is never shown again.
+    With ``expires_in_days`` the key stops working after that long."""
     try:
         role = Role(role).value
     except ValueError:
@@ -36,7 +40,11 @@ def create_key(session: Session, role: str, name: str = "") -> tuple[ApiKey, str
         ) from None
     key_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
-    row = ApiKey(id=key_id, name=name, role=role, secret_hash=_hash_secret(secret))
+    if expires_in_days is not None and not 0 < expires_in_days <= 3650:
+        raise InputError("a key's lifetime must be more than 0 and at most 3650 days")
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+    row = ApiKey(id=key_id, name=name, role=role, secret_hash=_hash_secret(secret),
+                 expires_at=expires_at)
     session.add(row)
     session.flush()
     return row, f"{KEY_PREFIX}_{key_id}_{secret}"
@@ -52,6 +60,9 @@ def authenticate(session: Session, presented: str) -> ApiKey:
     matches = hmac.compare_digest(expected, _hash_secret(parts[2]))
     if row is None or not matches or row.revoked_at is not None:
         raise AuthError("the API key is unknown or revoked")
+    expires_at = as_utc(row.expires_at)
+    if expires_at is not None and expires_at <= utcnow():
+        raise AuthError("the API key has expired")
     return row
 
 

@@ -156,6 +156,20 @@ class ApiSettings(BaseModel):
     """Default number of documents in one list page."""
     max_page_size: int = 200
     """Largest list page a client may ask for."""
+    header_timeout_s: float = 10.0
+    """A connection whose request headers are not complete this long after it opened (or
+    after its previous answer) is closed."""
+    body_timeout_s: float = 300.0
+    """Longest the whole request body may take to arrive; slower uploads get ``408``."""
+    keep_alive_s: float = 5.0
+    """How long an idle keep-alive connection stays open."""
+    auth_max_failures: int = 10
+    """Failed authentications from one client address, or for one key id, within
+    ``auth_window_s`` before further attempts are refused for ``auth_lockout_s``."""
+    auth_window_s: float = 300.0
+    """Window in which failed authentications are counted."""
+    auth_lockout_s: float = 300.0
+    """How long a locked-out address or key id is refused (``429`` with ``Retry-After``)."""
     hsts: bool = False
     """Send ``Strict-Transport-Security`` on every response, for a service whose TLS ends
     at a proxy in front (it is sent anyway on requests that arrive over https)."""

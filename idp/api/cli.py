@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--role", required=True, choices=[role.value for role in Role]
     )
     c.add_argument("--name", default="", help="who or what the key is for")
+    c.add_argument("--expires-in-days", type=float, default=None,
+                   help="the key stops working after this many days (default: never)")
     c.set_defaults(func=run_keys_create)
     ls = ksub.add_parser("list", help="list keys (never their secrets)")
     ls.set_defaults(func=run_keys_list)
@@ -48,6 +50,7 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from idp.api.main import create_app
+    from idp.api.server import server_options
     from idp.jobs.memory import limit_malloc_arenas
     from idp.settings import get_settings
 
@@ -59,7 +62,8 @@ def run_serve(args: argparse.Namespace) -> int:
     workers = settings.jobs.workers
     mode = "scale (Celery)" if settings.broker_url else f"embedded ({workers} workers)"
     print(f"idp: serving on http://{args.host}:{args.port} — {mode}", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                **server_options(settings))
     return 0
 
 
@@ -84,7 +88,7 @@ def run_keys_create(args: argparse.Namespace) -> int:
     upgrade_database()
     install_keyring(get_settings())
     with session_scope() as session:
-        row, secret = create_key(session, args.role, args.name)
+        row, secret = create_key(session, args.role, args.name, args.expires_in_days)
         record_event(session, actor="cli", action="key.create", target_type="api_key",
                      target_id=row.id, details={"role": row.role})
     print(secret)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from idp.api.throttle import AuthThrottle, subjects_of
 from idp.db import get_session_factory
-from idp.db.models import ApiKey
+from idp.db.models import ApiKey, as_utc, utcnow
 from idp.errors import AuthError, ForbiddenError, IdpError
 from idp.keys import authenticate
 from idp.permissions import (
@@ -107,14 +110,16 @@ def actor_of(key: ApiKey) -> str:
     return f"key:{key.id}"
 
 
-def _record_auth_failure(settings: Settings, request: Request, reason: str) -> None:
+def _record_auth_failure(
+    settings: Settings, request: Request, reason: str, action: str = "auth.failure"
+) -> None:
     # A separate transaction: the request itself is refused, the event must stay.
     try:
         with get_session_factory(settings)() as session:
             audit(
                 session,
                 actor="anonymous",
-                action="auth.failure",
+                action=action,
                 target_type="api",
                 target_id=request.url.path[:200],
                 details={"reason": reason},
@@ -124,13 +129,48 @@ def _record_auth_failure(settings: Settings, request: Request, reason: str) -> N
         log.exception("could not record an authentication failure")
 
 
+def auth_throttle(request: Request) -> AuthThrottle:
+    """The app's failed-authentication counter (created on first use)."""
+    throttle: AuthThrottle | None = getattr(request.app.state, "auth_throttle", None)
+    if throttle is None:
+        cfg = request.app.state.settings.api
+        throttle = AuthThrottle(cfg.auth_max_failures, cfg.auth_window_s, cfg.auth_lockout_s)
+        request.app.state.auth_throttle = throttle
+    return throttle
+
+
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+"""``last_used_at`` is written at most this often per key (a write per request would
+serialise every request on SQLite)."""
+
+
+def _note_use(session: Session, key: ApiKey) -> None:
+    now = utcnow()
+    last = as_utc(key.last_used_at)
+    if last is None or now - last >= LAST_USED_GRANULARITY:
+        session.execute(
+            update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        key.last_used_at = now
+
+
 def get_current_key(
     request: Request,
     settings: SettingsDep,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiKey:
-    """The live API key of the caller; ``401`` problem for none, a bad one or a revoked one."""
+    """The live API key of the caller; ``401`` problem for none, a bad, revoked or expired
+    one; ``429`` with ``Retry-After`` while the client address or key id is locked out after
+    repeated failures."""
+    throttle = auth_throttle(request)
+    subjects = subjects_of(
+        request.client.host if request.client else None,
+        credentials.credentials if credentials else None,
+    )
+    if credentials is not None or request.headers.get("authorization"):
+        throttle.check(subjects)
     try:
         if credentials is None:
             for resolver in key_resolvers(request):
@@ -142,6 +182,7 @@ def get_current_key(
                 raise AuthError("the Authorization header must be `Bearer <API key>`")
             raise AuthError("an API key is required: `Authorization: Bearer <key>`")
         key = authenticate(session, credentials.credentials)
+        _note_use(session, key)
         # End the read transaction now (keys stay loaded): on SQLite every transaction holds
         # the write lock, and a route may do slow work (storing uploads) before writing.
         session.commit()
@@ -150,7 +191,11 @@ def get_current_key(
         # End the request's transaction first: on SQLite it holds the write lock (BEGIN
         # IMMEDIATE) and the audit write below would wait on it until "database is locked".
         session.rollback()
+        locked = throttle.failed(subjects)
         _record_auth_failure(settings, request, exc.message)
+        if locked:
+            _record_auth_failure(settings, request, "locked out: " + ", ".join(locked),
+                                 action="auth.lockout")
         raise
 
 

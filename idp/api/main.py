@@ -71,7 +71,11 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     app.state.runtime = None
     install_problem_handlers(app)
     install_docs(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.api.max_body_bytes,
+        timeout_s=settings.api.body_timeout_s,
+    )
     # Added last, so outermost: the 413 of the body limit gets the headers too.
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.api.hsts)
     app.state.key_resolvers = list(KEY_RESOLVERS)

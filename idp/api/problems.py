@@ -49,6 +49,9 @@ def problem_type(category: str) -> str:
 async def _idp_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, IdpError)
     headers = {"WWW-Authenticate": 'Bearer realm="idp"'} if exc.http_status == 401 else None
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers = {**(headers or {}), "Retry-After": str(retry_after)}
     return problem_response(
         request,
         exc.http_status,
@@ -121,6 +124,6 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
             }
         },
     }
-    for status in (400, 401, 403, 404, 409, 413, 415, 422)
+    for status in (400, 401, 403, 404, 408, 409, 413, 415, 422, 429)
 }
 """Problem responses to document on routes (``responses=PROBLEM_RESPONSES``)."""

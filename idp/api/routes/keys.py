@@ -22,6 +22,8 @@ class KeyIn(BaseModel):
 
     role: Role
     name: str = Field(default="", max_length=200)
+    expires_in_days: float | None = Field(default=None, gt=0, le=3650)
+    """The key stops working after this many days (never, when left out)."""
 
 
 class KeyOut(BaseModel):
@@ -32,6 +34,9 @@ class KeyOut(BaseModel):
     role: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+    """Last successful authentication, to the minute."""
 
 
 class NewKeyOut(KeyOut):
@@ -47,13 +52,15 @@ def _out(row: ApiKey) -> dict[str, Any]:
         "role": row.role,
         "created_at": as_utc(row.created_at),
         "revoked_at": as_utc(row.revoked_at),
+        "expires_at": as_utc(row.expires_at),
+        "last_used_at": as_utc(row.last_used_at),
     }
 
 
 @router.post("", status_code=201, response_model=NewKeyOut, summary="Create an API key")
 def create(body: KeyIn, session: SessionDep, key: AdminKey) -> Any:
     """Returns the key once; only its hash is kept."""
-    row, secret = create_key(session, body.role.value, body.name)
+    row, secret = create_key(session, body.role.value, body.name, body.expires_in_days)
     audit(session, actor=actor_of(key), action="key.create", target_type="api_key",
           target_id=row.id, details={"role": row.role})
     session.commit()
@@ -63,7 +70,11 @@ def create(body: KeyIn, session: SessionDep, key: AdminKey) -> Any:
 @router.get("", response_model=list[KeyOut], summary="List API keys")
 def list_all(session: SessionDep, key: AdminKey) -> Any:
     """Every key, oldest first, without secrets."""
-    return [_out(r) for r in list_keys(session)]
+    rows = [_out(r) for r in list_keys(session)]
+    audit(session, actor=actor_of(key), action="key.list", target_type="api_key",
+          target_id=None)
+    session.commit()
+    return rows
 
 
 @router.delete("/{key_id}", response_model=KeyOut, summary="Revoke an API key")
