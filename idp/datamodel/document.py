@@ -92,6 +92,9 @@ class SignatureMark(BaseModel):
     confidence: float
     label: str = ""
     label_bbox: BBox | None = None
+    kind: str = ""
+    """What is on the line: ``drawn`` (a pen mark), ``typed`` (``/s/ Name``), ``stamp``,
+    ``printed_name`` (a typed name only, not a signature) or ``empty``."""
 
 
 class KeyValue(BaseModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from idp.datamodel import BBox, SignatureMark, Word
 from idp.geometry import centre_in, union
@@ -17,6 +18,12 @@ MIN_LINE_POINTS = 40.0
 INK_THRESHOLD = 0.008
 """Share of the band above the line that must be unexplained ink to count as signed."""
 UNDERSCORES = re.compile(r"^_{4,}$|^\.{8,}$")
+TYPED_SIGNATURE = re.compile(r"^/s/?", re.IGNORECASE)
+"""``/s/`` before a typed name: an electronic signature by convention."""
+STAMP_CONFIDENCE = 0.4
+"""A stamp on a signature line: not the signatory's mark, and worth a reviewer's look."""
+UNSEEN_CONFIDENCE = 0.5
+"""No page image: drawn ink cannot be seen, so an unmarked line is only a guess."""
 NOT_SIGNATURE = re.compile(r"\b(date|dyddiad|name|enw)\b", re.IGNORECASE)
 """"Date signed" or "Name of signatory" labels a typed value, not the signature itself."""
 
@@ -87,26 +94,27 @@ def find_signatures(
             continue
         used_labels.add(label.index)
         used_lines.add(n)
-        typed_ids = [
+        in_band = [
             i
             for i, w in enumerate(words)
-            if i not in label.word_ids
-            and centre_in(w.bbox, band)
-            and w.confidence >= min_typed
-            and sum(ch.isalnum() for ch in w.text) >= 2
-            and not UNDERSCORES.match(w.text)
+            if i not in label.word_ids and centre_in(w.bbox, band) and not UNDERSCORES.match(w.text)
         ]
+        # "/s/ Jane Smith": the conventional typed signature of an electronic form.
+        typed_s = [i for i in in_band if TYPED_SIGNATURE.match(words[i].text)]
+        typed_ids = [
+            i
+            for i in in_band
+            if words[i].confidence >= min_typed and sum(ch.isalnum() for ch in words[i].text) >= 2
+        ]
+        if typed_s:
+            typed_ids = sorted(set(typed_ids) | set(typed_s) | _after(typed_s[0], in_band, words))
         typed = " ".join(words[i].text for i in typed_ids)
         # A rule crossing the band and beyond it (a cell edge) is printed; a stroke
         # that stays inside the band may be the signature's own flat stretch.
         crossing = [r for r in rules if r[0] < band[0] - 2 * pad or r[2] > band[2] + 2 * pad]
         explained = [words[i].bbox for i in typed_ids] + [label.bbox] + crossing
-        ink = _ink_share(img, band, explained)
-        if img is None:
-            signed, conf = bool(typed), 0.9 if typed else 0.5
-        else:
-            signed = ink >= INK_THRESHOLD or bool(typed)
-            conf = min(0.99, 0.6 + 0.4 * min(1.0, abs(ink - INK_THRESHOLD) / INK_THRESHOLD))
+        ink = _unexplained_ink(img, band, explained)
+        kind, signed, conf = _judge(img is not None, ink, bool(typed_s), bool(typed_ids))
         typed_bbox = union([words[i].bbox for i in typed_ids]) if typed_ids else None
         mark = SignatureMark(
             bbox=band,
@@ -114,6 +122,7 @@ def find_signatures(
             confidence=round(conf, 3),
             label=label.text.strip().rstrip(":").strip(),
             label_bbox=label.bbox,
+            kind=kind,
         )
         found.append(FoundSignature(mark, label.index, typed, typed_bbox))
     return found
@@ -170,21 +179,74 @@ def _meets(h: BBox, v: BBox, pad: float) -> bool:
     return near_end and v[1] - pad <= y <= v[3] + pad
 
 
-def _ink_share(img: PageImage | None, band: BBox, exclude: list[BBox]) -> float:
+@dataclass
+class Ink:
+    """What is drawn in a signature band beyond recognised words and printed rules."""
+
+    share: float
+    """Share of the band's pixels that is unexplained ink, specks ignored."""
+    outline: bool
+    """Some of it is a hollow outline around an empty middle (a stamp's frame)."""
+
+
+def _judge(seen: bool, ink: Ink | None, typed_s: bool, printed: bool) -> tuple[str, bool, float]:
+    """(kind, signed, confidence) of a signature line from what sits on it.
+
+    Only a drawn mark or a typed ``/s/ Name`` signs; a printed name alone, a stamp or
+    nothing does not. A stamp, and ink near the threshold, stay unsure.
+    """
+    if typed_s:
+        return "typed", True, 0.95
+    if not seen or ink is None:
+        return ("printed_name" if printed else "empty"), False, UNSEEN_CONFIDENCE
+    if ink.outline:
+        return "stamp", False, STAMP_CONFIDENCE
+    conf = min(0.99, 0.6 + 0.4 * min(1.0, abs(ink.share - INK_THRESHOLD) / INK_THRESHOLD))
+    if ink.share >= INK_THRESHOLD:
+        return "drawn", True, conf
+    return ("printed_name" if printed else "empty"), False, conf
+
+
+def _after(first: int, in_band: list[int], words: list[Word]) -> set[int]:
+    """The words on ``first``'s row to its right (the name after ``/s/``)."""
+    y0, y1 = words[first].bbox[1], words[first].bbox[3]
+    mid = (y0 + y1) / 2
+    return {
+        i
+        for i in in_band
+        if words[i].bbox[0] >= words[first].bbox[0] and words[i].bbox[1] <= mid <= words[i].bbox[3]
+    }
+
+
+def _unexplained_ink(img: PageImage | None, band: BBox, exclude: list[BBox]) -> Ink | None:
     """Ink in ``band`` not covered by recognised words, ignoring specks and the rule."""
     if img is None:
-        return 0.0
+        return None
     import cv2
 
     x0, y0, x1, y1 = img.to_pixels(band)
     y1 -= img.px(1.5)  # keep the rule itself out of the band
     if x1 <= x0 or y1 <= y0:
-        return 0.0
+        return Ink(0.0, False)
     patch = img.ink[y0:y1, x0:x1].copy()
     for b in exclude:
         bx0, by0, bx1, by1 = img.to_pixels(b)
         patch[max(0, by0 - y0) : max(0, by1 - y0), max(0, bx0 - x0) : max(0, bx1 - x0)] = 0
-    n, _, stats, _ = cv2.connectedComponentsWithStats(patch, connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(patch, connectivity=8)
     speck = max(4, img.px(1.0) ** 2)
-    ink = sum(int(stats[k][4]) for k in range(1, n) if stats[k][4] >= speck)
-    return ink / patch.size
+    kept = [k for k in range(1, n) if stats[k][4] >= speck]
+    ink = sum(int(stats[k][4]) for k in kept)
+    outline = any(_is_outline(labels, stats[k], k, patch.shape[0]) for k in kept)
+    return Ink(ink / patch.size, outline)
+
+
+def _is_outline(labels: Any, stat: Any, k: int, band_height: int) -> bool:
+    """Whether component ``k`` is a frame: tall in the band, wider than high, and with
+    (almost) none of its ink in the middle of its own box. A pen stroke that rises and
+    falls across the band crosses its middle; a stamp's border leaves it empty."""
+    x, y, w, h, area = (int(v) for v in stat[:5])
+    if h < 0.5 * band_height or w < h or area < 2 * (w + h) * 0.5:
+        return False
+    mx, my = max(1, w // 5), max(1, h // 5)
+    middle = labels[y + my : y + h - my, x + mx : x + w - mx] == k
+    return int(middle.sum()) <= 0.03 * area

@@ -133,6 +133,10 @@ def rel(box: tuple[float, float, float, float]) -> list[float]:
             round(y1 / PAGE_H, 4)]
 
 
+UNDER_LINE_STYLES = ("printed_under", "drawn_over_name")
+"""Signature styles that print the signatory's name under the line."""
+
+
 class _Builder:
     """Places items top to bottom, breaking pages, and records the truth as it goes."""
 
@@ -178,7 +182,7 @@ class _Builder:
     def content_extent(self, f: FieldSpec, width: float) -> tuple[float, float]:
         """(height above the first baseline, height below it) for ``f`` in ``width``."""
         if f.kind == "signature":
-            return 24.0, 4.0
+            return 24.0, 16.0 if f.style in UNDER_LINE_STYLES else 4.0
         if f.kind == "choice":
             rows = len(self._option_rows(f, width))
             return BOX, 4.0 + (rows - 1) * OPTION_ROW
@@ -262,11 +266,40 @@ class _Builder:
         line_y = baseline + 2
         self.page.items.append(LineItem(x, line_y, x + width, line_y, 0.6))
         area = (x, baseline - 24, x + width, line_y + 2)
-        if f.value:
+        if f.style:
+            self._styled_signature(f.style, area, line_y)
+        elif f.value:
             self._scribble(area)
         self.page.signatures.append({"label": f.label, "signed": bool(f.value),
                                      "bbox": rel(area)})
         return area
+
+    def _styled_signature(self, style: str, area: tuple[float, float, float, float],
+                          line_y: float) -> None:
+        """What a signature line shows other than the plain drawn mark or nothing."""
+        x0, y0, x1, _ = area
+        name = f"{self.spec.fields['first_name'].text} {self.spec.fields['last_name'].text}"
+        font, size = self.spec.value_font, self.value_size
+        if style == "drawn":
+            self._scribble(area)
+        elif style == "printed_name":
+            self.text(x0 + self.rng.uniform(2, 20), line_y - 3, name, font, size)
+        elif style == "printed_under":
+            self.text(x0 + self.rng.uniform(0, 20), line_y + 12, name, font, size - 2)
+        elif style == "drawn_over_name":
+            self._scribble(area)
+            self.text(x0 + self.rng.uniform(0, 20), line_y + 12, name, font, size - 2)
+        elif style == "typed_s":
+            self.text(x0 + self.rng.uniform(2, 20), line_y - 3, f"/s/ {name}", font, size)
+        elif style == "stamp":
+            red = (0.75, 0.1, 0.12)
+            sx = x0 + self.rng.uniform(10, 60)
+            word = self.rng.choice(("RECEIVED", "COPY", "SCANNED", "CHECKED"))
+            w = text_width(word, "DejaVuSans", 11) + 14
+            self.page.items.append(RectItem(sx, y0 + 1, sx + w, line_y + 4, 1.6, color=red))
+            self.text(sx + 7, y0 + 17, word, "DejaVuSans", 11, color=red)
+        elif style != "empty":
+            raise ValueError(f"unknown signature style {style!r}")
 
     def _scribble(self, area: tuple[float, float, float, float]) -> None:
         x0, y0, x1, y1 = area

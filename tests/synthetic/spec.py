@@ -67,6 +67,9 @@ class FieldSpec:
     ``kind`` is ``text`` (a printed value), ``choice`` (a checkbox group; ``options`` lists
     ``(member, printed label)`` and ``text`` is the ticked option's label) or ``signature``
     (``text`` is empty; ``value`` says whether the line is signed).
+
+    ``style`` says what a signature line shows (``tests/synthetic/signature_styles.py``);
+    empty: a drawn mark when signed, nothing otherwise.
     """
 
     name: str
@@ -75,6 +78,7 @@ class FieldSpec:
     value: Any
     kind: str = "text"
     options: list[tuple[str, str]] = field(default_factory=list)
+    style: str = ""
 
 
 @dataclass
