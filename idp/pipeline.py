@@ -289,6 +289,8 @@ def to_record(result: ProcessingResult) -> Record:
         fields=result.fields,
         key_values=[kv for page in result.pages for kv in page.key_values],
         errors=result.error_messages(),
+        review_reasons=result.review_reasons,
+        classification=result.classification,
         timings=result.timings,
         layout=layout,
     )

@@ -14,11 +14,20 @@ from idp.datamodel.document import (
     Word,
     normalise_confidence,
 )
-from idp.datamodel.record import Alternative, FieldResult, Record, RecordStatus, Source
+from idp.datamodel.record import (
+    Alternative,
+    Classification,
+    FieldResult,
+    Record,
+    RecordStatus,
+    ReviewReason,
+    Source,
+)
 from idp.datamodel.result import ProcessingOptions, ProcessingResult, StageError
 
 __all__ = [
     "Alternative",
+    "Classification",
     "BBox",
     "Block",
     "Checkbox",
@@ -31,6 +40,7 @@ __all__ = [
     "ProcessingResult",
     "Record",
     "RecordStatus",
+    "ReviewReason",
     "SignatureMark",
     "Source",
     "StageError",

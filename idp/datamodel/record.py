@@ -10,6 +10,40 @@ from pydantic import BaseModel, Field
 from idp.datamodel.document import KeyValue
 
 
+class ReviewReason(StrEnum):
+    """Why a field, or a whole document, needs a reviewer (``review_reasons``)."""
+
+    NOT_FOUND = "not_found"
+    """A required field has no value on the page."""
+    INVALID = "invalid"
+    """The value fails its format or a rule (the field's ``errors`` say which)."""
+    BELOW_THRESHOLD = "below_threshold"
+    """The value's confidence is under the schema's threshold for the field."""
+    EXTRACTORS_DISAGREE = "extractors_disagree"
+    """Another extractor found a different value almost as confidently."""
+    SIGNATURE_UNSURE = "signature_unsure"
+    """The signature line shows a stamp or ink that is neither clearly a mark nor clean."""
+    FIELDS = "fields"
+    """Document level: at least one field has reasons of its own."""
+    WRONG_TYPE = "wrong_type"
+    """Document level: the page reads as another schema than the one declared."""
+    ERRORS = "errors"
+    """Document level: a stage recorded an error on the document or one of its pages."""
+
+
+class Classification(BaseModel):
+    """Which schema the document's pages read as, from label coverage (``idp.classify``)."""
+
+    schema_name: str | None = Field(default=None, alias="schema")
+    """The best-scoring schema, or ``None`` when no schema's labels are on the page."""
+    confidence: float = 0.0
+    """0–1: how much better the best schema fits than the next one."""
+    candidates: dict[str, float] = Field(default_factory=dict)
+    """Score of every schema (share of its fields whose labels were found)."""
+
+    model_config = {"populate_by_name": True}
+
+
 class RecordStatus(StrEnum):
     """Outcome of processing one document."""
 
@@ -57,6 +91,8 @@ class FieldResult(BaseModel):
     alternatives: list[Alternative] = Field(default_factory=list)
     history: list[dict[str, Any]] = Field(default_factory=list)
     """Review corrections, oldest first: reviewer, time, old and new value."""
+    review_reasons: list[ReviewReason] = Field(default_factory=list)
+    """Why this field needs a reviewer; empty when it can be trusted as it is."""
 
 
 RECORD_EXAMPLE: dict[str, Any] = {
@@ -91,7 +127,17 @@ RECORD_EXAMPLE: dict[str, Any] = {
 
 
 class Record(BaseModel):
-    """One processed document (**contract**, see ARCHITECTURE.md)."""
+    """One processed document (**contract**, see ARCHITECTURE.md).
+
+    ``status`` is ``accepted`` only when every required field has a valid value at or above
+    its schema threshold, no present field fails a rule, every field is free of review
+    reasons, the page reads as the declared schema and no stage recorded an error; then
+    ``review_reasons`` is empty. Otherwise it is ``needs_review`` and ``review_reasons``
+    lists the document-level reasons (``fields``, ``wrong_type``, ``errors``), each field's
+    ``review_reasons`` its own (``not_found``, ``invalid``, ``below_threshold``,
+    ``extractors_disagree``, ``signature_unsure``). ``classification`` says which schema
+    the pages read as, with a confidence and every schema's score.
+    """
 
     id: str
     schema_name: str | None = Field(default=None, alias="schema")
@@ -101,6 +147,9 @@ class Record(BaseModel):
     fields: dict[str, FieldResult] = Field(default_factory=dict)
     key_values: list[KeyValue] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
+    review_reasons: list[ReviewReason] = Field(default_factory=list)
+    """Document-level reasons for review (see above); empty when accepted."""
+    classification: Classification | None = None
     timings: dict[str, float] = Field(default_factory=dict)
     layout: dict[str, Any] | None = None
     """Pages with words, lines, blocks, tables and checkboxes (only with ``--layout``)."""

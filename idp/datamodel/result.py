@@ -5,7 +5,13 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from idp.datamodel.document import Page
-from idp.datamodel.record import FieldResult, RecordStatus, Source
+from idp.datamodel.record import (
+    Classification,
+    FieldResult,
+    RecordStatus,
+    ReviewReason,
+    Source,
+)
 
 
 class ProcessingOptions(BaseModel):
@@ -48,6 +54,10 @@ class ProcessingResult(BaseModel):
     schema_version: str | None = None
     fields: dict[str, FieldResult] = Field(default_factory=dict)
     errors: list[StageError] = Field(default_factory=list)
+    review_reasons: list[ReviewReason] = Field(default_factory=list)
+    """Document-level reasons for review, set by the decide stage."""
+    classification: Classification | None = None
+    """Which schema the pages read as, set by the classify stage."""
     timings: dict[str, float] = Field(default_factory=dict)
 
     def add_error(self, stage: str, message: str, page: int | None = None) -> None:

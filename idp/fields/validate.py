@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from idp.datamodel import ProcessingResult, RecordStatus
+from idp.datamodel import ProcessingResult, RecordStatus, ReviewReason
 from idp.fields.confidence import INVALID_FACTOR
+from idp.fields.review_reasons import field_review_reasons
 from idp.schemas import load_schema
 from idp.settings import Settings
 from idp.validation import cross_field_errors, validate_fields
@@ -33,16 +34,28 @@ def validate_result(
 
 
 def decide_status(result: ProcessingResult, settings: Settings) -> None:
-    """The decide stage: ``accepted`` only when every required field is valid and at or above
-    its threshold; otherwise ``needs_review``. A failed document stays failed."""
+    """The decide stage: record why each field needs review (``review_reasons``) and why
+    the document does; ``accepted`` only when there is no reason at all, otherwise
+    ``needs_review``. A failed document stays failed.
+
+    So a document is accepted only when every required field is valid and at or above
+    its threshold, no present field fails a rule or is ambiguous, the pages read as the
+    declared schema and no stage recorded an error.
+    """
     if not result.schema_name or result.status == RecordStatus.FAILED:
         return
     schema = load_schema(result.schema_name, settings)
+    reasons: list[ReviewReason] = [r for r in result.review_reasons if r != ReviewReason.FIELDS]
+    any_field = False
     for name, spec in schema.fields.items():
         field = result.fields.get(name)
-        if spec.required and (
-            field is None or not field.valid or field.confidence < spec.threshold
-        ):
-            result.status = RecordStatus.NEEDS_REVIEW
-            return
-    result.status = RecordStatus.ACCEPTED
+        field_reasons = field_review_reasons(spec, field, result.pages)
+        if field is not None:
+            field.review_reasons = field_reasons
+        any_field = any_field or bool(field_reasons)
+    if any_field:
+        reasons.insert(0, ReviewReason.FIELDS)
+    if result.errors and ReviewReason.ERRORS not in reasons:
+        reasons.append(ReviewReason.ERRORS)
+    result.review_reasons = reasons
+    result.status = RecordStatus.NEEDS_REVIEW if reasons else RecordStatus.ACCEPTED

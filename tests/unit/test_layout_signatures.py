@@ -65,8 +65,45 @@ def test_typed_name_on_the_line_is_a_pair() -> None:
     words = place("Signed:", 50, 500) + place("Jane Smith", 110, 499)
     page = make_page(words)
     analyse_page(page, img)
-    assert [m.signed for m in page.signatures] == [True]
+    # A printed name is not a signature (issue 12: it passed as signed at 0.97); the name
+    # is still kept as the line's pair.
+    assert [(m.signed, m.kind) for m in page.signatures] == [(False, "printed_name")]
+    assert page.signatures[0].confidence >= 0.8
     assert {kv.key: kv.value for kv in page.key_values} == {"Signed": "Jane Smith"}
+
+
+def test_typed_slash_s_signature_signs() -> None:
+    img = blank_image()
+    cv2.line(img, (px(100), px(511)), (px(300), px(511)), 0, 1)
+    page = make_page(place("Signed:", 50, 500) + place("/s/ Jane Smith", 110, 499))
+    analyse_page(page, img)
+    assert [(m.signed, m.kind) for m in page.signatures] == [(True, "typed")]
+    assert page.signatures[0].confidence >= 0.9
+
+
+def test_stamp_on_the_line_is_unsure_and_not_a_signature() -> None:
+    img = blank_image()
+    cv2.line(img, (px(100), px(511)), (px(300), px(511)), 0, 1)
+    cv2.rectangle(img, (px(130), px(484)), (px(215), px(514)), 0, 3)
+    page = make_page(place("Signed:", 50, 500) + place("RECEIVED", 138, 503))
+    analyse_page(page, img)
+    mark = page.signatures[0]
+    assert (mark.signed, mark.kind) == (False, "stamp")
+    assert mark.confidence < 0.75
+
+
+def test_drawn_mark_over_a_printed_name_signs() -> None:
+    page, img = _page(signed=True)
+    page = make_page(page.words + place("Jane Smith", 200, 522))
+    analyse_page(page, img)
+    assert [(m.signed, m.kind) for m in page.signatures] == [(True, "drawn")]
+
+
+def test_empty_line_is_unsigned_and_sure() -> None:
+    page, img = _page(signed=False)
+    analyse_page(page, img)
+    mark = page.signatures[0]
+    assert (mark.signed, mark.kind) == (False, "empty") and mark.confidence >= 0.9
 
 
 def test_underscores_in_a_text_layer_are_a_signature_line() -> None:
