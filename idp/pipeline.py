@@ -11,7 +11,7 @@ The order::
 
     ingest
     for each page, one at a time:  read → layout → store   (then its image is dropped)
-    extract → reread → validate → decide                    (with a schema)
+    classify → extract → reread → validate → decide         (with a schema)
     cleanup                                                 (always, even after a failure)
 
 Page stages are timed summed over pages. ``store`` hands the page to the caller's sink
@@ -130,6 +130,12 @@ def _extract(result: ProcessingResult, ctx: StageContext, settings: Settings) ->
     extract_fields(result, settings)
 
 
+def _classify(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
+    from idp.fields import classify_result
+
+    classify_result(result, settings)
+
+
 def _reread(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
     from idp.fields import reread_fields
     from idp.schemas import load_schema
@@ -166,6 +172,7 @@ PAGE_STAGES: list[Stage] = [
     Stage("store", _store_page),
 ]
 AFTER_PAGES: list[Stage] = [
+    Stage("classify", _classify, needs_schema=True),
     Stage("extract", _extract, needs_schema=True),
     Stage("reread", _reread, needs_schema=True),
     Stage("validate", _validate, needs_schema=True),
