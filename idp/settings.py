@@ -6,11 +6,36 @@ environment variables, or by passing a ``Settings`` object where a function acce
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = re.compile(
+    r"change[-_ ]?me|replace[-_ ]?me|generate[-_ ]?me|^<.*>$|your[-_ ]?(secret|password)|"
+    r"placeholder|^(secret|password|admin|minioadmin|passw0rd|default|example|test|xxx+|\*+)$",
+    re.IGNORECASE,
+)
+"""Values that are someone's example, not a secret: refused at start-up."""
+GENERATE_HINT = 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+def _refuse_placeholder(what: str, value: str | None) -> None:
+    if value and PLACEHOLDER_SECRETS.search(value):
+        raise ValueError(f"{what} is a placeholder ({value[:2]}…), not a secret; {GENERATE_HINT}")
+
+
+def _url_password(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
 
 
 class LimitSettings(BaseModel):
@@ -69,14 +94,16 @@ class OcrSettings(BaseModel):
 class StorageSettings(BaseModel):
     """Object storage: a local folder, or S3 through the minio client."""
 
-    backend: str = "local"
+    model_config = ConfigDict(validate_assignment=True)
+
+    backend: Literal["local", "s3"] = "local"
     """``local`` or ``s3``."""
     s3_endpoint: str = "127.0.0.1:9000"
     """Host and port of the S3 server (MinIO, SeaweedFS), without a scheme."""
     s3_access_key: str = ""
     """S3 access key."""
-    s3_secret_key: str = ""
-    """S3 secret key."""
+    s3_secret_key: SecretStr = SecretStr("")
+    """S3 secret key (never printed; placeholders such as ``change-me`` are refused)."""
     s3_bucket: str = "idp"
     """Bucket that holds every object; created at start if missing."""
     s3_secure: bool = False
@@ -195,6 +222,15 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> Settings:
+        """Refuse example secrets copied from documentation or manifests."""
+        _refuse_placeholder("IDP_STORAGE__S3_SECRET_KEY",
+                            self.storage.s3_secret_key.get_secret_value())
+        _refuse_placeholder("the password in IDP_DATABASE_URL", _url_password(self.database_url))
+        _refuse_placeholder("the password in IDP_BROKER_URL", _url_password(self.broker_url))
+        return self
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite (WAL) inside ``data_dir``."""

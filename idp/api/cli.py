@@ -48,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     """Run uvicorn with the app."""
     import uvicorn
+    from pydantic import ValidationError
 
     from idp.api.main import create_app
     from idp.api.server import server_options
@@ -55,7 +56,16 @@ def run_serve(args: argparse.Namespace) -> int:
     from idp.settings import get_settings
 
     limit_malloc_arenas()
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        # Only the reasons: pydantic's own text repeats the refused values (secrets).
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        print(f"idp: configuration refused: {reasons}", file=sys.stderr)
+        return 2
     if args.workers is not None:
         settings.jobs.workers = args.workers
     app = create_app(settings)

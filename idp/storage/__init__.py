@@ -62,7 +62,7 @@ def get_storage(settings: Settings | None = None) -> ObjectStore:
                 store = S3ObjectStore(
                     st.s3_endpoint,
                     st.s3_access_key,
-                    st.s3_secret_key,
+                    st.s3_secret_key.get_secret_value(),
                     st.s3_bucket,
                     secure=st.s3_secure,
                     region=st.s3_region,

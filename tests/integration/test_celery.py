@@ -38,7 +38,7 @@ def _env(settings: Settings) -> dict[str, str]:
         "IDP_STORAGE__BACKEND": st.backend,
         "IDP_STORAGE__S3_ENDPOINT": st.s3_endpoint,
         "IDP_STORAGE__S3_ACCESS_KEY": st.s3_access_key,
-        "IDP_STORAGE__S3_SECRET_KEY": st.s3_secret_key,
+        "IDP_STORAGE__S3_SECRET_KEY": st.s3_secret_key.get_secret_value(),
         "IDP_STORAGE__S3_BUCKET": st.s3_bucket,
         "IDP_JOBS__LEASE_S": str(settings.jobs.lease_s),
         "IDP_JOBS__VISIBILITY_TIMEOUT_S": str(settings.jobs.visibility_timeout_s),
