@@ -54,6 +54,16 @@ def test_repeated_failures_lock_the_address_out_with_retry_after(env: Env) -> No
     assert env.client.get("/v1/documents", headers=env.auth("admin")).status_code == 429
 
 
+def test_the_sign_in_form_is_throttled_too(env: Env) -> None:
+    for _ in range(env.settings.api.auth_max_failures + 1):
+        form = env.client.get("/sign-in")
+        token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        r = env.client.post("/sign-in", data={"api_key": "idp_abc_wrong", "csrf_token": token},
+                            follow_redirects=False)
+    assert r.status_code == 429
+    assert "retry-after" in r.headers
+
+
 def test_key_id_lockout_is_separate_from_the_address() -> None:
     throttle = AuthThrottle(max_failures=3, window_s=60, lockout_s=30)
     for i in range(3):

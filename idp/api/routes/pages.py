@@ -17,7 +17,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from idp.api.deps import SessionDep, SettingsDep
+from idp.api.deps import SessionDep, SettingsDep, auth_throttle
+from idp.api.throttle import subjects_of
 from idp.audit import record_event
 from idp.db.models import ApiKey
 from idp.errors import AuthError, NotFoundError
@@ -177,10 +178,15 @@ def sign_in(
     expected = request.cookies.get(SIGNIN_COOKIE) or ""
     if not expected or not secrets.compare_digest(expected, csrf_token):
         return _signin_error(request, lang, "bad_form", next)
+    # The same throttle as the API's bearer keys: the form is no way round it.
+    throttle = auth_throttle(request)
+    subjects = subjects_of(request.client.host if request.client else None, api_key.strip())
+    throttle.check(subjects)
     try:
         key = authenticate(session, api_key.strip())
     except AuthError as exc:
         session.rollback()
+        throttle.failed(subjects)
         record_event(
             session, actor="anonymous", action="auth.failure", target_type="web",
             target_id="/sign-in", details={"reason": exc.message},
