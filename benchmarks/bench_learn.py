@@ -83,6 +83,32 @@ def ocr_page(image: Path) -> tuple[PageWords, str]:
     return PageWords(reading_order(words), raw["width"], raw["height"]), raw["engine"]
 
 
+def rapidocr_page(image: Path) -> tuple[PageWords, str]:
+    """Words from PP-OCRv6 through rapidocr directly (the second engine the OCR work is
+    bringing into idp.reading), for comparison; cached like ``ocr_page``."""
+    cache = OUT / "learn-ocr" / f"{image.parent.parent.name}-{image.stem}.rapidocr.json"
+    if cache.exists():
+        raw = json.loads(cache.read_text())
+    else:
+        from PIL import Image
+        from rapidocr import RapidOCR
+
+        engine = RapidOCR(params={"Global.log_level": "error"})
+        out = engine(str(image), return_word_box=True)
+        words = []
+        for line in out.word_results or ():
+            for text, _score, quad in line:
+                xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+                words.append([text, [min(xs), min(ys), max(xs), max(ys)]])
+        with Image.open(image) as im:
+            w, h = im.size
+        raw = {"width": w, "height": h, "engine": "rapidocr 3.10 PP-OCRv6 (direct)", "words": words}
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(raw))
+    words = [LayoutWord(t, tuple(b)) for t, b in raw["words"]]  # type: ignore[arg-type]
+    return PageWords(reading_order(words), raw["width"], raw["height"]), raw["engine"]
+
+
 def score_receipts(model, examples, label: str) -> None:  # noqa: ANN001 - LayoutModel
     """Print per-field F1 (normalised, exact), calibration and seconds per page."""
     from idp.learn.compare import same_exact, same_value
@@ -175,8 +201,9 @@ def receipts(args: argparse.Namespace) -> None:
     if args.ocr:
         pages, engine = {}, ""
         started = time.perf_counter()
+        read = rapidocr_page if args.engine == "rapidocr" else ocr_page
         for r in test_ids:
-            pages[r], engine = ocr_page(DATA_DIR / "sroie-dev" / "img" / f"{r}.jpg")
+            pages[r], engine = read(DATA_DIR / "sroie-dev" / "img" / f"{r}.jpg")
         print(
             f"\nOCR: {engine}; {time.perf_counter() - started:.0f} s for {len(test_ids)} pages "
             "(0 if cached)"
@@ -267,8 +294,9 @@ def funsd(args: argparse.Namespace) -> None:
     if args.ocr:
         ocr: dict[str, Counter] = {}
         engine = ""
+        read = rapidocr_page if args.engine == "rapidocr" else ocr_page
         for form_id in test_ids:
-            page_words, engine = ocr_page(data / "images" / f"{form_id}.png")
+            page_words, engine = read(data / "images" / f"{form_id}.png")
             found = model.predict_pairs(page_words)
             ocr[form_id] = Counter((normalise(p.question), normalise(p.answer)) for p in found)
         print(f"OCR: {engine}")
@@ -283,6 +311,12 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=200, help="receipts: training receipts")
     parser.add_argument("--ocr", action="store_true", help="also measure with idp OCR words")
     parser.add_argument("--ocr-only", action="store_true", help="only fill the OCR cache")
+    parser.add_argument(
+        "--engine",
+        choices=["idp", "rapidocr"],
+        default="idp",
+        help="OCR words from idp.reading (default) or from rapidocr directly, for comparison",
+    )
     parser.add_argument("--save", help="write the trained artefact here")
     parser.add_argument("--load", help="score a saved artefact instead of training")
     args = parser.parse_args()
@@ -293,8 +327,9 @@ def main() -> None:
             ]
         else:
             images = [DATA_DIR / "funsd-train" / "images" / f"{f}.png" for f in funsd_split()[1]]
+        read = rapidocr_page if args.engine == "rapidocr" else ocr_page
         for image in images:
-            print(image.stem, ocr_page(image)[1], flush=True)
+            print(image.stem, read(image)[1], flush=True)
         return
     if args.task == "receipts":
         receipts(args)

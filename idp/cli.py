@@ -24,8 +24,9 @@ def _register_commands(sub: argparse._SubParsersAction) -> None:
     from idp.api import cli as api_cli
     from idp.audit import cli as audit_cli
     from idp.jobs import cli as jobs_cli
+    from idp.learn import cli as learn_cli
 
-    for module in (audit_cli, schemas, api_cli, jobs_cli):
+    for module in (audit_cli, schemas, api_cli, jobs_cli, learn_cli):
         module.register(sub)
 
 

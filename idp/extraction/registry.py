@@ -25,6 +25,7 @@ BUILT_IN: tuple[str, ...] = (
     "extractors.patterns:PatternExtractor",
     "extractors.choices:CheckboxGroupExtractor",
     "extractors.signature:SignatureExtractor",
+    "idp.learn.extractor:LearnedFieldExtractor",  # proposes nothing until `idp train` ran
 )
 """Built-in extractors (``module:class``) in the order they run."""
 

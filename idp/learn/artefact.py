@@ -14,10 +14,13 @@ import io
 import json
 import zipfile
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from idp.errors import IdpError
-from idp.learn.predict import LayoutModel, ModelMeta
 from idp.storage.base import ObjectNotFoundError, ObjectStore
+
+if TYPE_CHECKING:  # torch comes with these; keys and metadata work without it
+    from idp.learn.predict import LayoutModel, ModelMeta
 
 ARTEFACT_FORMAT = 1
 """Bumped when the layout of the zip changes."""
@@ -57,6 +60,8 @@ def read_meta(data: bytes) -> ModelMeta:
         raise ArtefactError(f"not a model artefact: {exc}") from exc
     if raw.pop("format", None) != ARTEFACT_FORMAT:
         raise ArtefactError("model artefact of an unknown format")
+    from idp.learn.predict import ModelMeta
+
     return ModelMeta(**raw)
 
 
@@ -66,6 +71,7 @@ def model_from_bytes(data: bytes) -> LayoutModel:
 
     from idp.learn.dataset import tag_names
     from idp.learn.model import LayoutTagger, load_tokenizer
+    from idp.learn.predict import LayoutModel
     from idp.learn.train import tokenizer_reference
 
     meta = read_meta(data)

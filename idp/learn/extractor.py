@@ -45,32 +45,42 @@ class LearnedFieldExtractor:
     name = "learned"
 
     def __init__(self, store: ObjectStore | None = None) -> None:
+        """``store`` fixes the object store (tests); by default the configured one."""
         self._store = store
         self._models: dict[str, tuple[float, LayoutModel | None]] = {}
         self._lock = threading.Lock()
 
-    def _model(self, schema: str) -> LayoutModel | None:
-        from idp.learn.artefact import ArtefactError, current_key, load_model
+    def _current_version(self, schema: str) -> str | None:
+        from idp.learn.artefact import current_key
 
-        with self._lock:
-            checked, model = self._models.get(schema, (0.0, None))
-            if time.monotonic() - checked < RECHECK_S:
-                return model
-            if self._store is None:
+        try:
+            if self._store is not None:
+                store = self._store
+            else:
                 from idp.storage import get_storage
 
-                self._store = get_storage()
-            store = self._store
-            try:
-                version = store.get(current_key(schema)).decode().strip()
-            except Exception:  # no model trained for this schema: nothing to propose
-                version = None
+                store = get_storage()
+            return store.get(current_key(schema)).decode().strip() or None
+        except Exception:  # no model for this schema, or storage unreachable: no proposal
+            return None
+
+    def _model(self, schema: str) -> LayoutModel | None:
+        """The schema's current model, asked of storage at most every ``RECHECK_S``;
+        torch is imported only when a model exists."""
+        with self._lock:
+            checked, model = self._models.get(schema, (-RECHECK_S, None))
+            if time.monotonic() - checked < RECHECK_S:
+                return model
+            version = self._current_version(schema)
             if version is None:
                 model = None
             elif model is None or model.meta.version != version:
+                from idp.learn.artefact import load_model
+                from idp.storage import get_storage
+
                 try:
-                    model = load_model(store, schema, version)
-                except ArtefactError:
+                    model = load_model(self._store or get_storage(), schema, version)
+                except Exception:  # a broken artefact must not stop the rule extractors
                     log.exception("model %s for schema %s could not be loaded", version, schema)
                     model = None
             self._models[schema] = (time.monotonic(), model)

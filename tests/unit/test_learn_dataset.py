@@ -105,3 +105,12 @@ def test_values_compare_as_dates_amounts_and_compact_text() -> None:
     assert same_value("text", "Indah Gift & Home Deco.", "INDAH GIFT HOME DECO")
     assert not same_value("text", "INDAH GIFT", "INDAH GIFT & HOME DECO")
     assert same_exact("A  B", "A B") and not same_exact("a b", "A B")
+
+
+def test_model_confidence_maps_its_threshold_onto_the_schema_threshold() -> None:
+    from idp.learn.extractor import on_schema_scale
+
+    assert on_schema_scale(0.7, 0.7, 0.95) == 0.95
+    assert on_schema_scale(1.0, 0.7, 0.95) == 1.0
+    assert on_schema_scale(0.35, 0.7, 0.95) < 0.95
+    assert on_schema_scale(0.99, 1.0, 0.95) < 0.95  # an uncalibratable field is never trusted

@@ -126,3 +126,33 @@ def test_the_model_round_trips_through_bytes_and_object_storage(tiny_model, tmp_
         use_version(store, "synthetic", "no-such-version")
     with pytest.raises(ArtefactError):
         model_from_bytes(b"not a zip")
+
+
+def test_the_current_model_proposes_candidates_as_an_extractor(tiny_model, tmp_path: Path) -> None:  # noqa: ANN001
+    from idp.datamodel import Page, PageSource, Word
+    from idp.extraction import ExtractionContext, LabelMatcher
+    from idp.learn.artefact import publish
+    from idp.learn.extractor import LearnedFieldExtractor
+    from idp.schemas import DocumentSchema
+    from idp.storage import LocalObjectStore
+
+    example = synthetic_page(random.Random(8))
+    page = Page(
+        number=1,
+        width=600.0,
+        height=800.0,
+        source=PageSource.TEXT_LAYER,
+        words=[Word(text=w.text, bbox=w.box) for w in example.page.words],
+    )
+    fields = {"title": {"type": "string", "threshold": 0.9, "label_hints": {"en": ["Title"]}}}
+    schema = DocumentSchema(name="synthetic", version="1", retention_days=1, fields=fields)
+    context = ExtractionContext(schema=schema, labels=LabelMatcher(schema))
+    store = LocalObjectStore(tmp_path / "objects")
+    assert LearnedFieldExtractor(store).extract(page, context) == []  # no model yet
+
+    version = publish(store, tiny_model)
+    (candidate,) = LearnedFieldExtractor(store).extract(page, context)
+    assert candidate.field == "title"
+    assert candidate.text == example.values["title"]
+    assert candidate.extractor == f"learned:{version}"
+    assert candidate.bbox is not None and 0.0 <= candidate.bbox[1] < candidate.bbox[3] <= 1.0
