@@ -221,7 +221,7 @@ def test_signature_mark_to_boolean(signed: bool) -> None:
 
 def test_registry_lists_built_ins_that_follow_the_protocol() -> None:
     names = [e.name for e in get_extractors()]
-    assert names == ["keyvalue", "semantic", "patterns", "checkbox", "signature"]
+    assert names == ["keyvalue", "semantic", "patterns", "checkbox", "signature", "learned"]
     assert all(isinstance(e, Extractor) for e in get_extractors())
 
 
