@@ -194,28 +194,20 @@ def span_geometry(
             max(b[3] for b in boxes) / page.height,
         )
 
-    qb = [span_box(s) for s in questions]
-    ab = [span_box(s) for s in answers]
-    out = torch.zeros((len(qb), len(ab), GEOMETRY_FEATURES))
-    for i, q in enumerate(qb):
-        for j, a in enumerate(ab):
-            dx = (a[0] + a[2]) / 2 - (q[0] + q[2]) / 2
-            dy = (a[1] + a[3]) / 2 - (q[1] + q[3]) / 2
-            gap_x = a[0] - q[2]
-            gap_y = a[1] - q[3]
-            overlap_y = max(0.0, min(q[3], a[3]) - max(q[1], a[1])) / max(1e-6, q[3] - q[1])
-            overlap_x = max(0.0, min(q[2], a[2]) - max(q[0], a[0])) / max(1e-6, q[2] - q[0])
-            dist = (dx * dx + dy * dy) ** 0.5
-            out[i, j] = torch.tensor(
-                [
-                    dx * 5,
-                    dy * 5,
-                    gap_x * 5,
-                    gap_y * 5,
-                    overlap_x,
-                    overlap_y,
-                    dist * 5,
-                    float(gap_x > -0.01 or gap_y > -0.005),
-                ]
-            )
-    return out
+    q = torch.tensor([span_box(s) for s in questions]).reshape(-1, 1, 4)
+    a = torch.tensor([span_box(s) for s in answers]).reshape(1, -1, 4)
+    dx = (a[..., 0] + a[..., 2]) / 2 - (q[..., 0] + q[..., 2]) / 2
+    dy = (a[..., 1] + a[..., 3]) / 2 - (q[..., 1] + q[..., 3]) / 2
+    gap_x = a[..., 0] - q[..., 2]
+    gap_y = a[..., 1] - q[..., 3]
+    q_h = (q[..., 3] - q[..., 1]).clamp(min=1e-6)
+    q_w = (q[..., 2] - q[..., 0]).clamp(min=1e-6)
+    overlap_y = (torch.minimum(q[..., 3], a[..., 3]) - torch.maximum(q[..., 1], a[..., 1]))
+    overlap_x = (torch.minimum(q[..., 2], a[..., 2]) - torch.maximum(q[..., 0], a[..., 0]))
+    after = ((gap_x > -0.01) | (gap_y > -0.005)).float()
+    features = [
+        dx * 5, dy * 5, gap_x * 5, gap_y * 5,
+        overlap_x.clamp(min=0) / q_w, overlap_y.clamp(min=0) / q_h,
+        (dx * dx + dy * dy).sqrt() * 5, after,
+    ]
+    return torch.stack(features, dim=-1)
