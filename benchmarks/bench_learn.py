@@ -257,8 +257,14 @@ def funsd(args: argparse.Namespace) -> None:
                 last[0] = time.perf_counter()
                 print(f"  training {done}/{total} pages, {last[0] - started:.0f} s", flush=True)
 
-        config = TrainConfig(epochs=args.epochs, threads=args.threads, validation_share=0.0)
-        model = train_pairs([funsd_example(f) for f in train_ids], config, progress)
+        config = TrainConfig(
+            epochs=args.epochs,
+            threads=args.threads,
+            validation_share=0.0,
+            encoder_lr=args.encoder_lr,
+        )
+        start = model_from_bytes(Path(args.resume).read_bytes()).tagger if args.resume else None
+        model = train_pairs([funsd_example(f) for f in train_ids], config, progress, start)
         print(
             f"training: {time.perf_counter() - started:.0f} s wall, "
             f"{time.process_time() - cpu:.0f} s CPU (threads {args.threads}, epochs {args.epochs})"
@@ -319,6 +325,8 @@ def main() -> None:
     )
     parser.add_argument("--save", help="write the trained artefact here")
     parser.add_argument("--load", help="score a saved artefact instead of training")
+    parser.add_argument("--resume", help="funsd: continue training a saved artefact")
+    parser.add_argument("--encoder-lr", type=float, default=1e-4)
     args = parser.parse_args()
     if args.ocr_only:
         if args.task == "receipts":

@@ -65,6 +65,75 @@ def cut_value(text: str, kind: str) -> str:
     return text
 
 
+EXTEND_SCORE = 0.15
+"""A word next to a tagged stretch on the same line joins it from this score on."""
+LINE_SHARE = 0.5
+"""For text fields, a line is taken whole when this share of its words is tagged."""
+
+
+def line_numbers(page: PageWords) -> list[int]:
+    """The visual line of each word, from the reading order (a line starts where the next
+    word does not continue to the right)."""
+    out: list[int] = []
+    line = 0
+    for i, word in enumerate(page.words):
+        if i:
+            prev = page.words[i - 1].box
+            height = max(1.0, prev[3] - prev[1])
+            centre_gap = abs((word.box[1] + word.box[3]) - (prev[1] + prev[3])) / 2
+            if word.box[0] < prev[0] or centre_gap > height:
+                line += 1
+        out.append(line)
+    return out
+
+
+def _candidates(scores: Sequence[float], lines: Sequence[int], kind: str) -> list[list[int]]:
+    """Stretches of words that may be the value. Text fields (names, addresses) are
+    printed as whole lines, so a line most of whose words are tagged is taken whole and
+    consecutive such lines join; other values grow from a tagged stretch to neighbours on
+    its line that score at least ``EXTEND_SCORE`` (``10 MAR 2018`` read as three words)."""
+    seeds = runs(scores)
+    if kind == "text":
+        by_line: dict[int, list[int]] = {}
+        for i, line in enumerate(lines):
+            by_line.setdefault(line, []).append(i)
+        taken = sorted(
+            line
+            for line, words in by_line.items()
+            if sum(scores[i] > 0.5 for i in words) >= LINE_SHARE * len(words)
+        )
+        out: list[list[int]] = []
+        for line in taken:
+            if out and lines[out[-1][-1]] == line - 1:
+                out[-1].extend(by_line[line])
+            else:
+                out.append(list(by_line[line]))
+        return out or seeds
+    grown = []
+    for seed in seeds:
+        first, last = seed[0], seed[-1]
+        while first > 0 and lines[first - 1] == lines[first] and scores[first - 1] >= EXTEND_SCORE:
+            first -= 1
+        while (
+            last + 1 < len(scores)
+            and lines[last + 1] == lines[last]
+            and scores[last + 1] >= EXTEND_SCORE
+        ):
+            last += 1
+        grown.append(list(range(first, last + 1)))
+    return grown
+
+
+def _fits(text: str, kind: str) -> bool:
+    """Whether a stretch's text holds a value of the kind at all (amounts with decimals,
+    something shaped like a date)."""
+    if kind == "money":
+        return bool(re.search(r"\d[.,]\d{2}\b", text))
+    if kind == "date":
+        return bool(DATE_RE.search(text))
+    return True
+
+
 def decode_fields(
     page: PageWords,
     probabilities: Sequence[Sequence[float]],
@@ -72,19 +141,30 @@ def decode_fields(
     kinds: Sequence[str],
 ) -> dict[str, FieldPrediction]:
     """The best value of each field found on the page; fields with no tagged word are left
-    out. ``probabilities`` is one row per word over the tags ``O, B-f1, I-f1, …``."""
+    out. ``probabilities`` is one row per word over the tags ``O, B-f1, I-f1, …``. Among
+    the candidate stretches, those whose text can be a value of the field's kind win over
+    those that cannot; then the one with the most tag probability."""
     out: dict[str, FieldPrediction] = {}
+    lines = line_numbers(page)
     for k, (name, kind) in enumerate(zip(fields, kinds, strict=True)):
         scores = [row[1 + 2 * k] + row[2 + 2 * k] for row in probabilities]
-        candidates = runs(scores)
+        candidates = _candidates(scores, lines, kind)
         if not candidates:
             continue
-        best = max(candidates, key=lambda span: sum(scores[i] for i in span))
+
+        def rank(
+            span: list[int], kind: str = kind, scores: list[float] = scores
+        ) -> tuple[bool, float]:
+            text = " ".join(page.words[i].text for i in span)
+            return _fits(text, kind), sum(scores[i] for i in span)
+
+        best = max(candidates, key=rank)
         text = " ".join(page.words[i].text for i in best)
         boxes = [page.words[i].box for i in best]
+        confidence = sum(scores[i] for i in best) / len(best)
         out[name] = FieldPrediction(
             text=cut_value(text, kind),
-            confidence=sum(scores[i] for i in best) / len(best),
+            confidence=confidence if _fits(text, kind) else confidence / 2,
             words=best,
             box=(
                 min(b[0] for b in boxes),
