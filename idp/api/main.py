@@ -12,7 +12,17 @@ from idp.api.docs import install_docs
 from idp.api.headers import SecurityHeadersMiddleware
 from idp.api.limits import BodyLimitMiddleware
 from idp.api.problems import install_problem_handlers
-from idp.api.routes import audit, documents, health, keys, pages, review, schemas, webhooks
+from idp.api.routes import (
+    audit,
+    documents,
+    health,
+    keys,
+    my_documents,
+    pages,
+    review,
+    schemas,
+    webhooks,
+)
 from idp.audit.keyring import install_keyring
 from idp.settings import Settings, get_settings
 from idp.web.session import key_from_cookie
@@ -28,6 +38,7 @@ API_ROUTERS = [
     review.router,
     audit.router,
     pages.router,
+    my_documents.router,
 ]
 """Routers the app includes, in this order."""
 KEY_RESOLVERS = [key_from_cookie]

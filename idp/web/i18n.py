@@ -92,6 +92,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_invalid": "No field needs attention.",
         "cannot_approve": "Correct these fields before approving: {fields}",
         "error": "Something went wrong: {detail}",
+        "documents": "My documents",
+        "documents_title": "My documents",
+        "filters": "Filter documents",
+        "search_filename": "File name contains",
+        "status": "Status",
+        "any": "Any",
+        "uploaded_from": "Uploaded on or after",
+        "uploaded_to": "Uploaded on or before",
+        "apply_filters": "Show documents",
+        "clear_filters": "Clear filters",
+        "n_documents": "{n} document(s)",
+        "export_csv": "Export as CSV",
+        "export_json": "Export as JSON",
+        "uploaded": "Uploaded",
+        "reason": "Reason",
+        "no_documents": "No documents match.",
+        "pagination": "Pages of documents",
+        "previous_page": "Previous page",
+        "next_page": "Next page",
+        "page_of": "Page {page} of {pages}",
+        "back_to_documents": "Back to my documents",
+        "fields_plain": "Fields",
+        "field": "Field",
+        "check": "Check",
+        "reviewed": "corrected in review",
+        "no_fields": "This document has no fields (no document type was given).",
+        "record_not_ready": "The record is not ready yet: the document is still being processed.",
+        "rejected_file": "Not accepted: {reason}",
+        "not_accepted_n": "{n} file(s) not accepted: see the reason beside each.",
+        "dashboard": "Dashboard",
         "upload_title": "Upload documents",
         "files": "Files",
         "files_hint": "Choose one or more PDF, JPEG, PNG or TIFF files, or drop them here.",
@@ -200,6 +230,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_invalid": "Does dim maes angen sylw.",
         "cannot_approve": "Cywirwch y meysydd hyn cyn cymeradwyo: {fields}",
         "error": "Aeth rhywbeth o'i le: {detail}",
+        "documents": "Fy nogfennau",
+        "documents_title": "Fy nogfennau",
+        "filters": "Hidlo dogfennau",
+        "search_filename": "Enw'r ffeil yn cynnwys",
+        "status": "Statws",
+        "any": "Unrhyw",
+        "uploaded_from": "Wedi'i llwytho ar neu ar ôl",
+        "uploaded_to": "Wedi'i llwytho ar neu cyn",
+        "apply_filters": "Dangos dogfennau",
+        "clear_filters": "Clirio'r hidlwyr",
+        "n_documents": "{n} dogfen",
+        "export_csv": "Allforio fel CSV",
+        "export_json": "Allforio fel JSON",
+        "uploaded": "Llwythwyd",
+        "reason": "Rheswm",
+        "no_documents": "Does dim dogfennau'n cyfateb.",
+        "pagination": "Tudalennau o ddogfennau",
+        "previous_page": "Tudalen flaenorol",
+        "next_page": "Tudalen nesaf",
+        "page_of": "Tudalen {page} o {pages}",
+        "back_to_documents": "Yn ôl i fy nogfennau",
+        "fields_plain": "Meysydd",
+        "field": "Maes",
+        "check": "Gwiriad",
+        "reviewed": "cywirwyd wrth adolygu",
+        "no_fields": "Does gan y ddogfen hon ddim meysydd (ni roddwyd math o ddogfen).",
+        "record_not_ready": "Nid yw'r cofnod yn barod eto: mae'r ddogfen yn dal i gael ei "
+        "phrosesu.",
+        "rejected_file": "Heb ei derbyn: {reason}",
+        "not_accepted_n": "Ni dderbyniwyd {n} ffeil: gweler y rheswm wrth ymyl pob un.",
+        "dashboard": "Dangosfwrdd",
         "upload_title": "Llwytho dogfennau i fyny",
         "files": "Ffeiliau",
         "files_hint": "Dewiswch un neu ragor o ffeiliau PDF, JPEG, PNG neu TIFF, "
@@ -287,3 +348,13 @@ ERROR_PATTERNS: dict[str, list[tuple[str, str]]] = {
 def error_patterns(lang: str) -> list[tuple[str, str]]:
     """How the validator's English messages read in ``lang`` (none for English)."""
     return ERROR_PATTERNS.get(lang, [])
+
+
+def translate_error(lang: str, message: str) -> str:
+    """A validator message in ``lang`` (as the pages' scripts translate it)."""
+    import re
+
+    for pattern, text in error_patterns(lang):
+        if re.search(pattern, message):
+            return re.sub(pattern, re.sub(r"\$(\d)", r"\\\1", text), message)
+    return message

@@ -23,7 +23,7 @@ from idp.audit import record_event
 from idp.db.models import ApiKey
 from idp.errors import AuthError, NotFoundError
 from idp.keys import authenticate
-from idp.permissions import REVIEW_ROLES, UPLOAD_ROLES, Role
+from idp.permissions import ADMIN_ROLES, REVIEW_ROLES, UPLOAD_ROLES, Role
 from idp.web import STATIC_DIR, TEMPLATES_DIR
 from idp.web import session as web_session
 from idp.web.i18n import LANGUAGES, error_patterns, messages, pick_language
@@ -86,7 +86,7 @@ def schemas_for_page(lang: str, settings: Any = None) -> dict[str, Any]:
     }
 
 
-def _render(
+def render(
     request: Request, name: str, lang: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     msgs = messages(lang)
@@ -110,7 +110,7 @@ def _render(
     return response
 
 
-def _page_context(
+def page_context(
     request: Request, session: SessionDep, roles: frozenset[Role]
 ) -> tuple[Response | None, dict[str, Any], str]:
     """The signed-in key for a page, or a redirect to sign in / a 403 page."""
@@ -125,9 +125,9 @@ def _page_context(
         row.lang = lang
         session.commit()
     ctx = {"key": key, "csrf_token": row.csrf_token, "can_review": key.role in REVIEW_ROLES,
-           "can_upload": key.role in UPLOAD_ROLES}
+           "can_upload": key.role in UPLOAD_ROLES, "is_admin": key.role in ADMIN_ROLES}
     if key.role not in roles:
-        return _render(request, "forbidden.html", lang, status_code=403, **ctx), ctx, lang
+        return render(request, "forbidden.html", lang, status_code=403, **ctx), ctx, lang
     return None, ctx, lang
 
 
@@ -153,7 +153,7 @@ def sign_in_form(request: Request, next: str | None = None) -> Response:
     """The sign-in form (an API key and a language)."""
     lang = _lang(request)
     token = secrets.token_urlsafe(24)
-    response = _render(
+    response = render(
         request, "sign_in.html", lang, signin_token=token, next=_safe_next(next) or ""
     )
     response.set_cookie(
@@ -208,7 +208,7 @@ def sign_in(
 
 def _signin_error(request: Request, lang: str, message: str, next: str) -> Response:
     token = secrets.token_urlsafe(24)
-    response = _render(
+    response = render(
         request, "sign_in.html", lang, status_code=401, error=messages(lang)[message],
         signin_token=token, next=_safe_next(next) or "",
     )
@@ -235,23 +235,23 @@ def sign_out(request: Request, session: SessionDep, csrf_token: str = Form("")) 
 @router.get("/review")
 def review_page(request: Request, session: SessionDep) -> Response:
     """The reviewer page: page image with boxes, fields least certain first, actions."""
-    early, ctx, lang = _page_context(request, session, REVIEW_ROLES)
+    early, ctx, lang = page_context(request, session, REVIEW_ROLES)
     if early is not None:
         return early
     schemas_json = script_json(schemas_for_page(lang))
-    return _render(request, "review.html", lang, schemas_json=schemas_json, **ctx)
+    return render(request, "review.html", lang, schemas_json=schemas_json, **ctx)
 
 
 @router.get("/upload")
 def upload_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The upload page: several files, a document type, each file's progress and outcome."""
-    early, ctx, lang = _page_context(request, session, UPLOAD_ROLES)
+    early, ctx, lang = page_context(request, session, UPLOAD_ROLES)
     if early is not None:
         return early
     from idp.schemas import load_schemas
 
     schemas = [(s.name, s.title_in(lang)) for s in load_schemas(settings).values()]
-    return _render(request, "upload.html", lang, schemas=schemas, **ctx)
+    return render(request, "upload.html", lang, schemas=schemas, **ctx)
 
 
 @router.get("/static/{name}")

@@ -63,7 +63,7 @@
     if (FINAL.has(s) && s !== "failed") {
       row.out.append(" ");
       const a = document.createElement("a");
-      a.href = "/v1/documents/" + encodeURIComponent(doc.id) + "/record";
+      a.href = "/documents/" + encodeURIComponent(doc.id);
       a.textContent = t("open_record");
       const hidden = document.createElement("span");
       hidden.className = "visually-hidden";
@@ -104,6 +104,29 @@
     say(status, t("all_done"));
   }
 
+  /** Upload one file in its own request, so a bad file is reported on its own row and
+      the good ones are accepted all the same. */
+  async function uploadOne(file, row, schema) {
+    const form = new FormData();
+    form.append("files", file, file.name);
+    if (schema) form.append("schema", schema);
+    try {
+      const r = await api("POST", "/v1/documents", form);
+      const doc = documentsOf(r.data)[0];
+      row.doc = doc;
+      showOutcome(row, doc);
+      return true;
+    } catch (err) {
+      row.bar.value = 100;
+      row.out.textContent = "";
+      const label = document.createElement("span");
+      label.className = "outcome-failed";
+      label.textContent = t("rejected_file", { reason: err.message });
+      row.out.appendChild(label);
+      return false;
+    }
+  }
+
   el("upload-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     showAlert("");
@@ -113,26 +136,20 @@
       input.focus();
       return;
     }
-    const form = new FormData();
-    for (const f of files) form.append("files", f, f.name);
     const schema = el("schema").value;
-    if (schema) form.append("schema", schema);
     const rows = files.map(addRow);
     const button = ev.submitter || el("upload-form").querySelector("button");
     button.disabled = true;
     try {
-      const r = await api("POST", "/v1/documents", form);
-      const docs = documentsOf(r.data);
-      docs.forEach((doc, i) => {
-        if (rows[i]) { rows[i].doc = doc; showOutcome(rows[i], doc); }
-      });
-      say(status, t("uploaded_n", { n: docs.length }));
+      let accepted = 0;
+      for (let i = 0; i < files.length; i++) {
+        if (await uploadOne(files[i], rows[i], schema)) accepted++;
+      }
+      say(status, t("uploaded_n", { n: accepted }) + (accepted < files.length
+        ? " " + t("not_accepted_n", { n: files.length - accepted }) : ""));
       input.value = "";
       dropped = null;
       await follow(rows.filter((row) => row.doc));
-    } catch (err) {
-      for (const row of rows) row.out.textContent = t("status_failed");
-      showAlert(t("error", { detail: err.message }));
     } finally {
       button.disabled = false;
     }
