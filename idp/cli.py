@@ -20,13 +20,13 @@ from idp.errors import IdpError
 def _register_commands(sub: argparse._SubParsersAction) -> None:
     """Sub-commands of the modules that own their work, in the order ``--help`` lists them."""
     # Imported here: each module is light (heavy libraries load when its command runs).
-    from idp import schemas
+    from idp import report, schemas
     from idp.api import cli as api_cli
     from idp.audit import cli as audit_cli
     from idp.jobs import cli as jobs_cli
     from idp.learn import cli as learn_cli
 
-    for module in (audit_cli, schemas, api_cli, jobs_cli, learn_cli):
+    for module in (audit_cli, schemas, api_cli, jobs_cli, learn_cli, report):
         module.register(sub)
 
 

@@ -200,6 +200,9 @@ class ApiSettings(BaseModel):
     hsts: bool = False
     """Send ``Strict-Transport-Security`` on every response, for a service whose TLS ends
     at a proxy in front (it is sent anyway on requests that arrive over https)."""
+    metrics_token: SecretStr | None = None
+    """A bearer token that may read ``/metrics`` (for Prometheus) without an admin key;
+    unset, only admin keys may."""
 
 
 class Settings(BaseSettings):
@@ -230,6 +233,8 @@ class Settings(BaseSettings):
                             self.storage.s3_secret_key.get_secret_value())
         _refuse_placeholder("the password in IDP_DATABASE_URL", _url_password(self.database_url))
         _refuse_placeholder("the password in IDP_BROKER_URL", _url_password(self.broker_url))
+        if self.api.metrics_token is not None:
+            _refuse_placeholder("IDP_API__METRICS_TOKEN", self.api.metrics_token.get_secret_value())
         return self
 
     def resolved_database_url(self) -> str:

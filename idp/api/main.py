@@ -17,6 +17,7 @@ from idp.api.routes import (
     documents,
     health,
     keys,
+    metrics,
     my_documents,
     pages,
     review,
@@ -39,6 +40,7 @@ API_ROUTERS = [
     audit.router,
     pages.router,
     my_documents.router,
+    metrics.router,
 ]
 """Routers the app includes, in this order."""
 KEY_RESOLVERS = [key_from_cookie]

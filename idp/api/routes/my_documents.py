@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
 from idp.api.deps import RecordsDep, SessionDep
 from idp.api.routes.pages import page_context, render, schemas_for_page, script_json
@@ -56,7 +56,7 @@ def _filters(request: Request) -> dict[str, str]:
     return out
 
 
-def _query(key_id: str, role: str, filters: dict[str, str]) -> Select[Any]:
+def _query(key_id: str, role: str, filters: dict[str, str]) -> Any:
     stmt = select(Document, ReviewItem).outerjoin(
         ReviewItem, ReviewItem.document_id == Document.id
     )
