@@ -53,14 +53,14 @@ def svg(series: Series) -> str:
         x = LEFT + i * step
         if not math.isnan(value):
             h = plot_h * value / top
-            if series.kind == "bar":
+            if series.kind == "bar" and value > 0:
                 parts.append(
                     f'<rect class="bar" x="{x + step * 0.15:.1f}" y="{TOP + plot_h - h:.1f}" '
                     f'width="{step * 0.7:.1f}" height="{h:.1f}"/>'
                 )
-            else:
+            elif series.kind == "line":
                 points.append((x + step / 2, TOP + plot_h - h))
-        if i % max(1, n // 7) == 0 or i == n - 1:
+        if (n - 1 - i) % max(1, n // 7) == 0:
             parts.append(
                 f'<text x="{x + step / 2:.1f}" y="{HEIGHT - 10}" text-anchor="middle">'
                 f"{escape(series.labels[i])}</text>"

@@ -83,7 +83,7 @@ def page_png(record: dict[str, Any]) -> bytes:
 
 def seed_for_review(
     svc: LiveService, doc_id: str, filename: str, broken: dict[str, tuple[str, str]],
-    minutes_ago: int = 5,
+    minutes_ago: int = 5, owner_key_id: str | None = None,
 ) -> dict[str, Any]:
     """Add a needs_review application document to the service; returns its record."""
     from idp.db import get_session_factory
@@ -96,8 +96,34 @@ def seed_for_review(
     with get_session_factory(settings).begin() as s:
         s.add(Document(id=doc_id, batch_id=doc_id, filename=filename, sha256="0" * 64,
                        schema_name="application", status="needs_review", pages=1,
-                       created_at=utcnow() - timedelta(minutes=minutes_ago)))
+                       created_at=utcnow() - timedelta(minutes=minutes_ago),
+                       owner_key_id=owner_key_id))
     storage = get_storage(settings)
     storage.put(page_image_key(doc_id, 1), page_png(record), "image/png")
     storage.put(record_key(doc_id), json.dumps(record).encode(), "application/json")
     return record
+
+
+def key_id(svc: LiveService, name: str) -> str:
+    """The id of the service's key called ``name`` (``test uploader``…)."""
+    from sqlalchemy import select
+
+    from idp.db import get_session_factory
+    from idp.db.models import ApiKey
+    from idp.settings import Settings
+
+    with get_session_factory(Settings(data_dir=svc.data_dir))() as s:
+        return str(s.scalars(select(ApiKey.id).where(ApiKey.name == name)).one())
+
+
+def seed_queued(svc: LiveService, n: int, owner_key_id: str) -> None:
+    """``n`` documents waiting to be processed, a day old (no job: they stay queued)."""
+    from idp.db import get_session_factory
+    from idp.db.models import Document, utcnow
+    from idp.settings import Settings
+
+    with get_session_factory(Settings(data_dir=svc.data_dir)).begin() as s:
+        for i in range(n):
+            s.add(Document(id=f"old-{i:03d}", batch_id="old", filename=f"old-scan-{i:03d}.pdf",
+                           sha256="0" * 64, status="queued", owner_key_id=owner_key_id,
+                           created_at=utcnow() - timedelta(days=1, minutes=i)))

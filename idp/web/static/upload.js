@@ -86,7 +86,7 @@
     return data.documents || data.items || data.data || [data];
   }
 
-  async function follow(rows) {
+  async function follow(rows, refused) {
     const pending = new Map(rows.map((r) => [r.doc.id, r]));
     while (pending.size) {
       await new Promise((res) => window.setTimeout(res, 800));
@@ -101,7 +101,7 @@
         }
       }
     }
-    say(status, t("all_done"));
+    say(status, t("all_done") + (refused ? " " + t("not_accepted_n", { n: refused }) : ""));
   }
 
   /** Upload one file in its own request, so a bad file is reported on its own row and
@@ -149,7 +149,7 @@
         ? " " + t("not_accepted_n", { n: files.length - accepted }) : ""));
       input.value = "";
       dropped = null;
-      await follow(rows.filter((row) => row.doc));
+      await follow(rows.filter((row) => row.doc), files.length - accepted);
     } finally {
       button.disabled = false;
     }
