@@ -94,8 +94,9 @@ def test_corrections_take_json_types(env: Env) -> None:
     assert put("household_size", [4]).status_code == 422
     r = env.client.get("/v1/documents/doc-1/record", headers=reviewer).json()
     assert r["fields"]["first_name"]["value"] == "Margaret"
-    # null clears an optional field like the empty text does.
-    assert put("household_size", None).json()["value"] is None
+    # null is refused (the empty text clears a field).
+    assert put("household_size", None).status_code == 422
+    assert put("household_size", "").json()["value"] is None
 
 
 def test_openapi_documents_the_record_and_correction_examples(env: Env) -> None:

@@ -60,7 +60,8 @@ class Correction(BaseModel):
 
     Text is read as a reviewer types it (``"no"``, ``"3 March 1985"``); a JSON boolean is
     accepted for a boolean field and a JSON number for a whole-number or money field, so an
-    integrator can send the record's own types back; ``null`` or ``""`` clears the field.
+    integrator can send the record's own types back; ``""`` clears the field (``null`` is
+    refused: a correction says what the value is).
     """
 
     model_config = {
@@ -70,7 +71,7 @@ class Correction(BaseModel):
         }
     }
 
-    value: str | bool | int | float | None = Field(default=None)
+    value: str | bool | int | float
     """The value as the reviewer reads it on the page, or typed as in the record."""
     page: int | None = Field(default=None, ge=1, le=100_000)
     """Page the value is on, when the reviewer shows where (within the document)."""
@@ -113,10 +114,8 @@ MAX_CORRECTION_TEXT = 2000
 NUMBER_TYPES = (FieldType.INTEGER, FieldType.MONEY)
 
 
-def correction_text(doc: Document, field: str, value: str | bool | int | float | None) -> str:
+def correction_text(doc: Document, field: str, value: str | bool | int | float) -> str:
     """The text a correction stands for; a JSON type the field does not take is refused."""
-    if value is None:
-        return ""
     if isinstance(value, str):
         if len(value) > MAX_CORRECTION_TEXT:
             raise InputError(f"a value is at most {MAX_CORRECTION_TEXT} characters")
