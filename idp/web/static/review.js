@@ -460,7 +460,10 @@
   // --- decisions ------------------------------------------------------------------------
   function setActionsEnabled(on) {
     for (const id of ["approve", "reject", "undo"]) el(id).disabled = !on;
-    for (const control of el("field-list").querySelectorAll("input, button")) control.disabled = !on;
+    // Decided: the fields stay focusable (read-only) so the list can still be read and
+    // scrolled by keyboard; only the candidate buttons are switched off.
+    for (const input of el("field-list").querySelectorAll("input")) input.readOnly = !on;
+    for (const button of el("field-list").querySelectorAll("button")) button.disabled = !on;
   }
 
   async function approve() {
