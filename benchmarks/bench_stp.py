@@ -213,9 +213,12 @@ def calibrate(docs: list[dict[str, Any]], thresholds: dict[str, float]) -> dict[
 
 def receipts() -> int:
     """Straight-through on the receipt schema: reported not applicable, with the reason."""
-    print("receipts: not applicable — the receipt schema's fields are read by the learned "
-          "layout model, and no trained receipt model ships with the repository (bench_learn "
-          "trains one per run); without it every receipt would go to review by construction.")
+    print("receipts: not applicable — the receipt schema's company and address have no "
+          "label and are found only by a learned model (models/receipt/current in object "
+          "storage, made by `idp train --schema receipt`); a fresh installation has none, and "
+          "training one (benchmarks/bench_learn.py receipts) takes far longer than this "
+          "benchmark, so every receipt would go to review by construction. Measure with the "
+          "trained model through bench_learn instead.")
     return 0
 
 
