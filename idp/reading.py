@@ -358,9 +358,18 @@ continuation page) the mean says little (a 5-word synthetic page read at 0.83)."
 def reads_poorly(words: list[Word]) -> bool:
     """Whether Tesseract's reading of a page is unsure enough to try the other engine:
     mean word confidence below ``POOR_READING_BELOW`` over enough words."""
-    if len(words) < POOR_READING_MIN_WORDS:
+    judged = [w.confidence for w in words if _word_like(w.text)]
+    if len(judged) < POOR_READING_MIN_WORDS:
         return False
-    return sum(w.confidence for w in words) / len(words) < POOR_READING_BELOW
+    return sum(judged) / len(judged) < POOR_READING_BELOW
+
+
+def _word_like(text: str) -> bool:
+    """At least two letters or digits, and mostly them: checkbox marks, rules and
+    specks read as ``[m@]`` or ``—`` come back unsure on every form and say nothing of how
+    well its words were read."""
+    alnum = sum(c.isalnum() for c in text)
+    return alnum >= 2 and alnum * 2 >= len(text)
 
 
 def choose_engine(setting: str, line_height: float | None) -> str:

@@ -14,7 +14,7 @@ from idp.engines.orientation import make_upright, reading_score
 from idp.engines.rapid_ocr import RapidOcr, fit_boxes_to_ink
 from idp.engines.tesseract_ocr import TesseractOcr
 from idp.ingest import open_document
-from idp.reading import choose_engine, read_pages
+from idp.reading import choose_engine, read_pages, reads_poorly
 from idp.settings import OcrSettings, Settings
 from tests.data.pages import degrade, image_bytes, shuffled_lines, text_page, word_recall
 from tests.integration.test_reading import shared_data
@@ -100,6 +100,35 @@ def test_engine_is_chosen_by_text_height():
     assert choose_engine("auto", None) == "tesseract"
     assert choose_engine("tesseract", 8.0) == "tesseract"
     assert choose_engine("rapidocr", 40.0) == "rapidocr"
+
+
+def test_a_page_read_unsure_across_its_words_is_judged_poor():
+    from idp.datamodel import Word
+
+    def words(conf: float, n: int = 30, text: str = "TOTAL") -> list[Word]:
+        return [Word(text=text, bbox=(0, 0, 1, 1), confidence=conf) for _ in range(n)]
+
+    assert reads_poorly(words(0.7))
+    assert not reads_poorly(words(0.93))
+    assert not reads_poorly(words(0.5, n=5))  # too few words to judge
+    # checkbox marks and specks read unsure on every form do not count
+    assert not reads_poorly(words(0.93) + words(0.1, n=40, text="[m@]"))
+
+
+@pytest.mark.ocr
+@pytest.mark.ml
+@pytest.mark.skipif(not SROIE.is_dir(), reason="SROIE receipts not present (../shared/data)")
+def test_receipt_tesseract_reads_poorly_is_read_again_by_rapidocr():
+    """Receipt 013: tall enough print for Tesseract by text height, but faint; Tesseract
+    finds 0.44 of its words, PP-OCRv6 0.83."""
+    from benchmarks.sroie_ocr import gold_words
+    from benchmarks.sroie_ocr import word_recall as receipt_recall
+
+    read = read_one((SROIE / "013.jpg").read_bytes(), "013.jpg", Settings())
+    assert read.ocr_engine == "rapidocr"
+    hit, total = receipt_recall(gold_words(SROIE.parent / "box" / "013.csv"),
+                                [w.text for w in read.words])
+    assert hit / total >= 0.75
 
 
 @pytest.mark.ocr
