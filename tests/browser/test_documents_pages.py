@@ -17,7 +17,6 @@ import pytest
 from tests.browser.driver import (
     PHONE,
     assert_no_axe_violations,
-    browser_context_factory,  # noqa: F401 - fixture
     shot,
     sign_in_by_keyboard,
     wait_until,
@@ -43,7 +42,7 @@ def no_overflow(page: Any) -> bool:
 
 
 def test_upload_documents_record_and_dashboard(
-    svc: LiveService, tmp_path: Path, browser_context_factory: Any  # noqa: F811
+    svc: LiveService, tmp_path: Path, browser_context_factory: Any
 ) -> None:
     files = []
     for i in range(2):

@@ -10,85 +10,22 @@ every page state and must report no violations; screenshots go to ``tests/artifa
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser.driver import (
+    ARTIFACTS,
+    assert_no_axe_violations,
+    sign_in_by_keyboard,
+    wait_until,
+)
 from tests.browser.live import LiveService, live_service
 from tests.synthetic.render import render_pdf
 from tests.synthetic.spec import make_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.ml, pytest.mark.slow]
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser_context_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        profiles: list[Any] = []
-
-        def new_context(name: str, locale: str = "en-GB") -> Any:
-            ctx = pw.chromium.launch_persistent_context(
-                str(tmp_path_factory.mktemp(f"chromium-{name}")),
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-                viewport={"width": 1400, "height": 1000}, locale=locale,
-            )
-            profiles.append(ctx)
-            return ctx
-
-        yield new_context
-        for ctx in profiles:
-            ctx.close()
-
-
-def assert_no_axe_violations(page: Any, label: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    violations = results.response["violations"]
-    summary = [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in violations
-    ]
-    assert violations == [], f"axe violations on {label}: {json.dumps(summary, indent=1)}"
-
-
-def wait_until(page: Any, expression: str, timeout: float = 60) -> None:
-    """Poll a JS expression with ``page.evaluate`` (Playwright's ``wait_for_function`` evals
-    a string inside the page, which the pages' Content-Security-Policy rightly forbids)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not true after {timeout}s: {expression}")
-        time.sleep(0.25)
-
-
-def sign_in_by_keyboard(page: Any, svc: LiveService, role: str, lang: str = "en") -> None:
-    page.goto(f"{svc.base_url}/sign-in?lang={lang}")
-    assert_no_axe_violations(page, f"sign-in ({lang})")
-    # Skip link first, then the header links, then the form: reach the key field by Tab.
-    for _ in range(12):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == "api_key":
-            break
-    assert page.evaluate("document.activeElement.id") == "api_key"
-    page.keyboard.type(svc.keys[role])
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
 
 
 def forms() -> list[tuple[str, bytes, Any]]:

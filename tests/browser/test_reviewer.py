@@ -14,7 +14,6 @@ from tests.browser.driver import (
     PHONE,
     KeyCounter,
     assert_no_axe_violations,
-    browser_context_factory,  # noqa: F401 - fixture
     focused,
     shot,
     sign_in_by_keyboard,
@@ -56,7 +55,7 @@ def transform(page: Any) -> str:
 
 
 def test_reviewer_page_by_keyboard_and_pointer(
-    svc: LiveService, browser_context_factory: Any  # noqa: F811
+    svc: LiveService, browser_context_factory: Any
 ) -> None:
     seed_for_review(svc, "doc-a", "megan.pdf",
                     {"household_size": HOUSEHOLD, "monthly_income": INCOME})
@@ -176,7 +175,7 @@ def test_reviewer_page_by_keyboard_and_pointer(
     assert actions == ["correct", "correct", "correct", "approve"]
 
 
-def test_keystrokes_to_review(svc: LiveService, browser_context_factory: Any) -> None:  # noqa: F811
+def test_keystrokes_to_review(svc: LiveService, browser_context_factory: Any) -> None:
     seed_for_review(svc, "doc-one", "one.pdf", {"household_size": HOUSEHOLD}, minutes_ago=9)
     seed_for_review(svc, "doc-two", "two.pdf",
                     {"household_size": HOUSEHOLD, "monthly_income": INCOME}, minutes_ago=5)
@@ -232,7 +231,7 @@ def test_keystrokes_to_review(svc: LiveService, browser_context_factory: Any) ->
 
 @pytest.mark.parametrize("lang", ["en", "cy"])
 def test_reviewer_page_in_both_languages_at_both_widths(
-    lang: str, svc: LiveService, browser_context_factory: Any  # noqa: F811
+    lang: str, svc: LiveService, browser_context_factory: Any
 ) -> None:
     seed_for_review(svc, f"doc-{lang}", "welsh.pdf", {"household_size": HOUSEHOLD})
     desktop = browser_context_factory(f"desk-{lang}", locale=f"{lang}-GB").new_page()
