@@ -19,6 +19,17 @@ from tests.fixtures.services import SettingsFactory
 ROLES = ("admin", "integrator", "reviewer", "uploader")
 
 
+def assert_healthy(client: TestClient, after: object = None) -> None:
+    """``/healthz`` answers ok and ``/readyz`` ready with database and storage ok; ``after``
+    names the hostile input just sent, for the failure message."""
+    live = client.get("/healthz")
+    assert (live.status_code, live.json()) == (200, {"status": "ok"}), (after, live.text[:300])
+    ready = client.get("/readyz")
+    assert ready.status_code == 200, (after, ready.status_code, ready.text[:300])
+    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "storage": "ok"}}, (
+        after, ready.text[:300])
+
+
 class ServiceEnv:
     """The app behind a TestClient, keys by role, and helpers to upload and wait."""
 

@@ -1,4 +1,5 @@
-"""Hostile parameters, bodies and replays get a clear 4xx problem, never a 5xx.
+"""Hostile parameters, bodies and replays get a clear 4xx problem, never a 5xx, and
+``/healthz`` and ``/readyz`` stay fine after each one.
 
 The named cases are findings of a probe of the running service; the property-based test
 at the end sends generated hostile values to every route's path and query parameters and
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from idp.db import get_session_factory
 from idp.db.models import Document
 from idp.jobs.messages import public_message
-from tests.api.conftest import ServiceEnv
+from tests.api.conftest import ServiceEnv, assert_healthy
 from tests.api.test_review_api import Env, record_for
 from tests.data.pages import TEXT_LINES, text_pdf
 
@@ -52,6 +53,7 @@ def test_idempotency_key_replayed_after_erasure(idle_api: ServiceEnv) -> None:
     again = api.upload(files, headers={"Idempotency-Key": "k-1"})
     _problem(again, 409)
     assert "erased" in again.json()["detail"]
+    assert_healthy(api.client)
 
 
 @pytest.mark.parametrize("after", ["1e30", "99999999999999999999999", "-1", "NaN", "1.5",
@@ -62,6 +64,7 @@ def test_audit_cursor_out_of_range(env: Env, after: str) -> None:
         assert r.status_code in (200, 422)
     else:
         _problem(r, 422)
+    assert_healthy(env.client, after)
 
 
 @pytest.mark.parametrize(
@@ -92,6 +95,7 @@ def test_review_correction_refuses_impossible_positions(env: Env, body: dict[str
     r = env.client.put("/v1/review/doc-1/fields/first_name", json=body,
                        headers=env.auth("reviewer"))
     _problem(r, 422)
+    assert_healthy(env.client, body)
 
 
 @pytest.mark.parametrize("raw", ['{"value": "x", "bbox": [NaN, 0, 1, 1]}',
@@ -102,6 +106,7 @@ def test_review_correction_refuses_non_finite_numbers(env: Env, raw: str) -> Non
     r = env.client.put("/v1/review/doc-1/fields/first_name", content=raw,
                        headers={**env.auth("reviewer"), "content-type": "application/json"})
     _problem(r, 422)
+    assert_healthy(env.client, raw)
 
 
 def test_document_errors_do_not_show_server_paths(env: Env) -> None:
@@ -193,6 +198,7 @@ json_values = st.recursive(
 
 
 def _send(env: Env, method: str, path: str, params: dict[str, str], body: Any) -> None:
+    """Sends one hostile request: a 4xx problem or a success, then the service still healthy."""
     content = json.dumps(body).encode() if method in ("POST", "PUT", "PATCH") else None
     r = env.client.request(method, path, params=params, content=content,
                            headers={**env.auth("admin"), "content-type": "application/json"})
@@ -200,12 +206,13 @@ def _send(env: Env, method: str, path: str, params: dict[str, str], body: Any) -
     if r.status_code >= 400:
         assert r.headers["content-type"].startswith("application/problem+json"), (
             method, path, r.status_code)
+    assert_healthy(env.client, (method, path, params, body))
 
 
 @pytest.mark.slow
 def test_every_route_with_every_hostile_value(env: Env) -> None:
     """Each hostile value in every path parameter of every route, and in each query
-    parameter on its own."""
+    parameter on its own; the health probes answer fine after every request."""
     env.add_needs_review("doc-1", record_for("doc-1"))
     for method, template, path_params, query_params in _routes(env.client.app):
         for value in HOSTILE_VALUES:
@@ -254,6 +261,7 @@ def test_no_route_answers_hostile_parameters_with_a_5xx(env: Env) -> None:
         if r.status_code >= 400:
             assert r.headers["content-type"].startswith("application/problem+json"), (
                 method, path, r.status_code)
+        assert_healthy(env.client, (method, path, params, body))
 
     probe()
 

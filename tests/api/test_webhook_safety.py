@@ -14,7 +14,7 @@ import pytest
 from idp.db import get_session_factory
 from idp.db.models import Webhook, WebhookDelivery
 from idp.egress import EgressPolicy, EgressRefused, check_url, pinned_target
-from tests.api.conftest import ServiceEnv
+from tests.api.conftest import ServiceEnv, assert_healthy
 from tests.data.pages import TEXT_LINES, text_pdf
 from tests.fixtures.services import SettingsFactory
 
@@ -55,6 +55,7 @@ def test_internal_destinations_refused_at_registration(idle_api: ServiceEnv, url
     assert r.headers["content-type"] == "application/problem+json"
     with get_session_factory(idle_api.settings)() as s:
         assert s.query(Webhook).count() == 0
+    assert_healthy(idle_api.client, url)
 
 
 def test_allow_list_admits_a_named_network() -> None:
