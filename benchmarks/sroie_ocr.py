@@ -7,7 +7,7 @@ upright, so any page idp turns is a wrong turn; the script counts them.
 Word recall: the words of the ground-truth line transcripts (``box/<n>.csv``, split on
 white space) found among the OCR words, as multisets (a word printed twice must be read
 twice), compared after Unicode NFKC and case-folding with surrounding punctuation
-stripped (``benchmarks.funsd_ocr.norm``); words that are only punctuation are left out.
+stripped; words that are only punctuation are left out (``tests.data.receipts``).
 Boxes are not compared: the transcripts are per line.
 
     .venv/bin/python -m benchmarks.sroie_ocr [--limit N] [--readers idp,tesseract,rapidocr]
@@ -27,29 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-from benchmarks.funsd_ocr import norm  # noqa: E402
 from benchmarks.shared_data import shared_data  # noqa: E402
+from tests.data.receipts import gold_words, word_recall  # noqa: E402
 
 DEFAULT_DATA = shared_data() / "sroie-dev"
-
-
-def gold_words(csv_path: Path) -> list[str]:
-    """Normalised words of a receipt's line transcripts (text after the 8 coordinates)."""
-    words: list[str] = []
-    for line in csv_path.read_text(encoding="utf-8", errors="replace").splitlines():
-        parts = line.split(",", 8)
-        if len(parts) == 9:
-            words.extend(w for w in (norm(t) for t in parts[8].split()) if w)
-    return words
-
-
-def word_recall(gold: list[str], found: list[str]) -> tuple[int, int]:
-    """(matched, total): gold words found among ``found``, as multisets."""
-    have = collections.Counter(w for w in (norm(t) for f in found for t in f.split()) if w)
-    hit = 0
-    for word, count in collections.Counter(gold).items():
-        hit += min(count, have.get(word, 0))
-    return hit, len(gold)
 
 
 def read_with_idp(path: Path) -> tuple[list[str], int, str]:

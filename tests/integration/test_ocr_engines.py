@@ -121,8 +121,8 @@ def test_a_page_read_unsure_across_its_words_is_judged_poor():
 def test_receipt_tesseract_reads_poorly_is_read_again_by_rapidocr():
     """Receipt 013: tall enough print for Tesseract by text height, but faint; Tesseract
     finds 0.44 of its words, PP-OCRv6 0.83."""
-    from benchmarks.sroie_ocr import gold_words
-    from benchmarks.sroie_ocr import word_recall as receipt_recall
+    from tests.data.receipts import gold_words
+    from tests.data.receipts import word_recall as receipt_recall
 
     read = read_one((SROIE / "013.jpg").read_bytes(), "013.jpg", Settings())
     assert read.ocr_engine == "rapidocr"
