@@ -101,7 +101,7 @@ def _layout_page(result: ProcessingResult, ctx: StageContext, settings: Settings
 
     assert ctx.page is not None
     try:
-        analyse_page(ctx.page, ctx.page_image)
+        analyse_page(ctx.page, ctx.page_image, possible_pairs=bool(result.schema_name))
     except Exception as exc:  # one page's layout failing must not fail the document
         log.exception("layout failed on page %s", ctx.page.number)
         result.add_error("layout", f"layout analysis failed: {exc}", ctx.page.number)

@@ -41,12 +41,19 @@ MODEL_SIDE = 1024
 __all__ = ["analyse_page"]
 
 
-def analyse_page(page: Page, image: np.ndarray | None, use_model: bool | None = None) -> None:
+def analyse_page(
+    page: Page,
+    image: np.ndarray | None,
+    use_model: bool | None = None,
+    possible_pairs: bool = True,
+) -> None:
     """Fill ``page``'s lines, blocks, tables, checkboxes, signatures and key–value pairs.
 
     ``page.words`` must be filled (page units, origin top-left). ``image`` is the upright
     grayscale page; without it only the text layer is used (no rulings, drawn boxes or
     handwriting). ``use_model`` runs the region model; by default only on scanned pages.
+    ``possible_pairs`` also lists the further pairings only the field extractors read
+    (``page.possible_pairs``); without a schema nobody reads them, so the pipeline skips them.
     Words glued to a box glyph ("☐Yes") are split into glyph and label, and OCR words that
     are a drawn box misread as text ("[]", "[m]post") lose the box part.
     """
@@ -105,7 +112,8 @@ def analyse_page(page: Page, image: np.ndarray | None, use_model: bool | None = 
         skip=glyph_words,
     )
     page.key_values = find_key_values(ctx)
-    page.possible_pairs = find_possible_pairs(ctx)
+    if possible_pairs:
+        page.possible_pairs = find_possible_pairs(ctx)
 
 
 def _prepare(page: Page, image: np.ndarray | None) -> PageImage | None:
