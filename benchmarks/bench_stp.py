@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from collections import Counter, defaultdict
@@ -41,12 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.synthetic.fields_corpus import (  # noqa: E402  (after the path set-up)
+from tests.synthetic import fields_corpus  # noqa: E402  (after the path set-up)
+from tests.synthetic.fields_corpus import (  # noqa: E402
     Document,
-    _paraphrase,
-    scan_params,
 )
-from tests.synthetic.signature_styles import assign_signature_styles  # noqa: E402
 
 BELOW = "below_threshold"
 CALIBRATION_FLOOR = 0.05
@@ -59,28 +56,8 @@ that a wrong value scoring a little higher on new forms is still held back."""
 
 
 def build_corpus(split: str, n_text: int, n_scan: int, seed: int, styles: bool) -> list[Document]:
-    """The split's generated documents (as ``fields_corpus.build_corpus``), with the signature
-    line's style varied over ``signature_styles.STYLES`` when ``styles``."""
-    from tests.synthetic.render import render_pdf, render_scan, save_images
-    from tests.synthetic.spec import DEV_LAYOUTS, TEST_LAYOUTS, generate_forms
-
-    layouts = DEV_LAYOUTS if split == "dev" else TEST_LAYOUTS
-    forms = generate_forms(n_text + n_scan, seed=f"{seed}-{split}", layouts=layouts,
-                           phrasings="test" if split == "test" else "hint")
-    if split == "dev":
-        forms = [_paraphrase(f) if i % 2 else f for i, f in enumerate(forms)]
-    if styles:
-        assign_signature_styles(forms, seed=f"{seed}-{split}-signatures")
-    rng = random.Random(f"{seed}-{split}-scans")
-    docs = []
-    for i, spec in enumerate(forms):
-        if i < n_text:
-            docs.append(Document(spec, "text", f"{spec.form_id}.pdf", render_pdf(spec)))
-        else:
-            params = scan_params(rng, i)
-            data = save_images(render_scan(spec, params), "tiff", params.dpi)
-            docs.append(Document(spec, "scan", f"{spec.form_id}.tiff", data))
-    return docs
+    """The split's generated documents, the signature line's style varied when ``styles``."""
+    return fields_corpus.build_corpus(split, n_text, n_scan, seed, signature_styles=styles)
 
 
 def run(docs: list[Document]) -> list[dict[str, Any]]:

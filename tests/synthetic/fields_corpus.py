@@ -90,8 +90,11 @@ def scan_params(rng: random.Random, seed: int) -> Any:
     )
 
 
-def build_corpus(split: str, n_text: int, n_scan: int, seed: int = 2026) -> list[Document]:
-    """Generated documents of one split, text PDFs first, then scans of other forms."""
+def build_corpus(
+    split: str, n_text: int, n_scan: int, seed: int = 2026, signature_styles: bool = False
+) -> list[Document]:
+    """Generated documents of one split, text PDFs first, then scans of other forms; with
+    ``signature_styles`` the signature line's style varies over ``signature_styles.STYLES``."""
     from tests.synthetic.render import render_pdf, render_scan, save_images
     from tests.synthetic.spec import DEV_LAYOUTS, TEST_LAYOUTS, generate_forms
 
@@ -101,6 +104,10 @@ def build_corpus(split: str, n_text: int, n_scan: int, seed: int = 2026) -> list
                            phrasings=phrasings)
     if split == "dev":
         forms = [_paraphrase(f) if i % 2 else f for i, f in enumerate(forms)]
+    if signature_styles:
+        from tests.synthetic.signature_styles import assign_signature_styles
+
+        assign_signature_styles(forms, seed=f"{seed}-{split}-signatures")
     rng = random.Random(f"{seed}-{split}-scans")
     docs = []
     for i, spec in enumerate(forms):
