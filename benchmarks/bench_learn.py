@@ -174,7 +174,13 @@ def receipts(args: argparse.Namespace) -> None:
     if args.load:
         model = model_from_bytes(Path(args.load).read_bytes())
     else:
-        config = TrainConfig(epochs=args.epochs, threads=args.threads)
+        config = TrainConfig(
+            epochs=args.epochs,
+            threads=args.threads,
+            encoder_lr=args.encoder_lr,
+            head_lr=args.head_lr,
+            frozen_layers=args.frozen,
+        )
         examples = sroie_examples(train_ids)
         started, cpu = time.perf_counter(), time.process_time()
         last = [0.0]
@@ -327,6 +333,8 @@ def main() -> None:
     parser.add_argument("--load", help="score a saved artefact instead of training")
     parser.add_argument("--resume", help="funsd: continue training a saved artefact")
     parser.add_argument("--encoder-lr", type=float, default=1e-4)
+    parser.add_argument("--head-lr", type=float, default=1e-3)
+    parser.add_argument("--frozen", type=int, default=2, help="lowest encoder layers frozen")
     args = parser.parse_args()
     if args.ocr_only:
         if args.task == "receipts":

@@ -22,8 +22,8 @@ from idp.storage.base import ObjectNotFoundError, ObjectStore
 if TYPE_CHECKING:  # torch comes with these; keys and metadata work without it
     from idp.learn.predict import LayoutModel, ModelMeta
 
-ARTEFACT_FORMAT = 1
-"""Bumped when the layout of the zip changes."""
+ARTEFACT_FORMAT = 2
+"""Bumped when the layout of the zip or of the weights changes (2: box features)."""
 
 
 class ArtefactError(IdpError):
@@ -115,6 +115,14 @@ def use_version(store: ObjectStore, schema: str, version: str) -> None:
     if not store.exists(model_key(schema, version)):
         raise ArtefactError(f"no model version {version!r} for schema {schema!r}")
     store.put(current_key(schema), version.encode(), "text/plain")
+
+
+def current_version(store: ObjectStore, schema: str) -> str | None:
+    """The version in use for a schema, if any."""
+    try:
+        return store.get(current_key(schema)).decode().strip() or None
+    except ObjectNotFoundError:
+        return None
 
 
 def versions(store: ObjectStore, schema: str) -> list[str]:

@@ -3,9 +3,15 @@
 Each line of the JSONL is ``{"file": "scan.jpg", "fields": {"total": "60.30", …}}``, the
 file relative to the JSONL's folder. Every file is read by the same reading stage as
 ``idp extract`` (text layer or OCR); the values are located on its words by fuzzy match —
-no boxes to draw. Prints per-field F1 and calibrated thresholds on the held-out split,
-stores the versioned model in object storage and makes it the schema's current one
-(``--keep-current`` stores it without switching; ``--output`` also writes the artefact).
+no boxes to draw. ``--from-reviews`` instead takes the schema's documents a reviewer
+approved in the service, with their stored words and the values as corrected. Prints
+per-field F1 and calibrated thresholds on the held-out split, stores the versioned model in
+object storage and makes it the schema's current one (``--keep-current`` stores it without
+switching; ``--output`` also writes the artefact).
+
+``idp models --schema NAME`` lists the stored versions (the current one marked);
+``idp models --schema NAME --use VERSION`` makes another version current — rolling back
+to an earlier model — and ``--previous`` rolls back to the version before the current one.
 """
 
 from __future__ import annotations
@@ -27,8 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train a layout-aware model for a document type from example documents",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
     )
-    p.add_argument("examples", type=Path, help="JSONL of {file, fields} lines")
+    p.add_argument("examples", type=Path, nargs="?", help="JSONL of {file, fields} lines")
     p.add_argument("--schema", required=True, help="document type the examples are of")
+    p.add_argument(
+        "--from-reviews",
+        action="store_true",
+        help="train on the schema's documents approved in review (values as corrected)",
+    )
     p.add_argument("--epochs", type=int, default=8, help="passes over the examples (8)")
     p.add_argument("--validation", type=float, default=0.2, help="share held out (0.2)")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (2)")
@@ -38,6 +49,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run_train)
+
+    m = subparsers.add_parser(
+        "models",
+        help="list a document type's trained model versions; switch or roll back",
+        description="List the stored versions of a schema's learned model, or make one current.",
+    )
+    m.add_argument("--schema", required=True, help="document type")
+    which = m.add_mutually_exclusive_group()
+    which.add_argument("--use", metavar="VERSION", help="make this stored version current")
+    which.add_argument(
+        "--previous", action="store_true", help="roll back to the version before the current"
+    )
+    m.set_defaults(func=run_models)
 
 
 def _progress(label: str, quiet: bool):  # noqa: ANN202 - a progress callback
@@ -107,6 +131,44 @@ def read_examples(path: Path, quiet: bool = False) -> list:  # noqa: ANN001 - Fi
     return examples
 
 
+def examples_from_reviews(schema_name: str) -> list:  # noqa: ANN001 - FieldExample
+    """Examples from the schema's approved documents in the configured service."""
+    from idp.db import session_scope
+    from idp.learn.reviews import reviewed_examples
+    from idp.schemas import load_schema
+    from idp.storage import get_record_store
+
+    schema = load_schema(schema_name)
+    kinds = dict(zip(schema.fields, kinds_for(schema_name, list(schema.fields)), strict=True))
+    with session_scope() as session:
+        return reviewed_examples(session, get_record_store(), schema_name, kinds)
+
+
+def run_models(args: argparse.Namespace) -> int:
+    """List versions, or make one current."""
+    from idp.learn.artefact import ArtefactError, current_version, use_version, versions
+    from idp.storage import get_storage
+
+    store = get_storage()
+    stored = versions(store, args.schema)
+    current = current_version(store, args.schema)
+    if args.use or args.previous:
+        if args.previous:
+            if current not in stored or stored.index(current) == 0:
+                raise ArtefactError(f"no version before {current!r} for schema {args.schema!r}")
+            target = stored[stored.index(current) - 1]
+        else:
+            target = args.use
+        use_version(store, args.schema, target)
+        print(f"{args.schema}: now using {target} (was {current or 'none'})")
+        return 0
+    if not stored:
+        print(f"{args.schema}: no trained model stored")
+    for version in stored:
+        print(("* " if version == current else "  ") + version)
+    return 0
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Read the examples, train, report, store."""
     from idp.learn.artefact import model_to_bytes, publish
@@ -115,9 +177,14 @@ def run_train(args: argparse.Namespace) -> int:
     from idp.storage import get_storage
 
     schema = load_schema(args.schema)
-    if not args.examples.exists():
-        raise InputError(f"no such file: {args.examples}")
-    examples = read_examples(args.examples, args.quiet)
+    if args.from_reviews == (args.examples is not None):
+        raise InputError("give either an examples JSONL or --from-reviews")
+    if args.from_reviews:
+        examples = examples_from_reviews(args.schema)
+    else:
+        if not args.examples.exists():
+            raise InputError(f"no such file: {args.examples}")
+        examples = read_examples(args.examples, args.quiet)
     if len(examples) < 2:
         raise InputError("need at least two readable example documents")
     fields = [f for f in schema.fields if any(e.values.get(f) for e in examples)]

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from idp.learn.dataset import PageWords
+from idp.learn.dataset import PageWords, locate_value
 
 AMOUNT_RE = re.compile(r"-?\d{1,3}(?:[ ,.]\d{3})*(?:[.,]\d{1,2})|-?\d+(?:[.,]\d{1,2})?")
 DATE_RE = re.compile(
@@ -20,6 +20,8 @@ DATE_RE = re.compile(
     r"|\d{1,2}[ \-/.]?[A-Za-z]{3,9}[ \-/.,]*\d{2,4}"
     r"|[A-Za-z]{3,9}[ .]\d{1,2},? \d{2,4}"
 )
+MONEY_WORD_RE = re.compile(r"\d[.,]\d{2}(?!\d)")
+"""An amount with two decimals inside a word (``60.30``, ``RM60.30``, ``60,30``)."""
 FIELD_KINDS = ("text", "money", "date")
 """How a value is cut from its words: all of them, the last amount, the first date."""
 
@@ -87,28 +89,80 @@ def line_numbers(page: PageWords) -> list[int]:
     return out
 
 
-def _candidates(scores: Sequence[float], lines: Sequence[int], kind: str) -> list[list[int]]:
-    """Stretches of words that may be the value. Text fields (names, addresses) are
-    printed as whole lines, so a line most of whose words are tagged is taken whole and
-    consecutive such lines join; other values grow from a tagged stretch to neighbours on
-    its line that score at least ``EXTEND_SCORE`` (``10 MAR 2018`` read as three words)."""
+def _text_blocks(scores: Sequence[float], lines: Sequence[int]) -> list[list[int]]:
+    """Text fields (names, addresses) are printed as whole lines: a line most of whose
+    words are tagged is taken, consecutive such lines join, and untagged words at the ends
+    of a line are left off (a registration number printed after the company's name)."""
+    by_line: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        by_line.setdefault(line, []).append(i)
+    out: list[list[int]] = []
+    previous = None
+    for line in sorted(by_line):
+        words = by_line[line]
+        tagged = [i for i in words if scores[i] > 0.5]
+        if len(tagged) < LINE_SHARE * len(words) or not tagged:
+            continue
+        kept = [i for i in words if tagged[0] <= i <= tagged[-1]]
+        if out and previous == line - 1:
+            out[-1].extend(kept)
+        else:
+            out.append(kept)
+        previous = line
+    return out
+
+
+def _money_candidates(page: PageWords) -> list[list[int]]:
+    """Every word holding an amount with decimals (``60.30``, ``RM60.30``); the total is
+    the one the model scores highest, however low, rather than a run above 0.5."""
+    return [[i] for i, w in enumerate(page.words) if MONEY_WORD_RE.search(w.text)]
+
+
+def _date_candidates(page: PageWords, lines: Sequence[int]) -> list[list[int]]:
+    """The words under every date-shaped stretch of a line's text that reads as a date
+    (``10 MAR 2018`` spans three words, ``Date:25/12/2018`` is part of one)."""
+    from idp.learn.compare import parse_any_date
+
+    by_line: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        by_line.setdefault(line, []).append(i)
+    out: list[list[int]] = []
+    for words in by_line.values():
+        text, owner = "", []
+        for i in words:
+            if text:
+                text += " "
+                owner.append(i)
+            text += page.words[i].text
+            owner.extend([i] * len(page.words[i].text))
+        for match in DATE_RE.finditer(text):
+            if parse_any_date(match.group(0)) is None:
+                continue
+            span = sorted(set(owner[match.start() : match.end()]))
+            if span not in out:
+                out.append(span)
+    return out
+
+
+def _candidates(
+    page: PageWords, scores: Sequence[float], lines: Sequence[int], kind: str
+) -> list[list[int]]:
+    """Stretches of words that may be the value: whole tagged lines for text, every
+    amount-shaped word for money, every readable date for dates; where the kind finds
+    none, tagged runs grown to neighbours on their line scoring at least
+    ``EXTEND_SCORE``."""
     seeds = runs(scores)
     if kind == "text":
-        by_line: dict[int, list[int]] = {}
-        for i, line in enumerate(lines):
-            by_line.setdefault(line, []).append(i)
-        taken = sorted(
-            line
-            for line, words in by_line.items()
-            if sum(scores[i] > 0.5 for i in words) >= LINE_SHARE * len(words)
-        )
-        out: list[list[int]] = []
-        for line in taken:
-            if out and lines[out[-1][-1]] == line - 1:
-                out[-1].extend(by_line[line])
-            else:
-                out.append(list(by_line[line]))
-        return out or seeds
+        return _text_blocks(scores, lines) or seeds
+    shaped = (
+        _money_candidates(page)
+        if kind == "money"
+        else _date_candidates(page, lines)
+        if kind == "date"
+        else []
+    )
+    if shaped:
+        return shaped
     grown = []
     for seed in seeds:
         first, last = seed[0], seed[-1]
@@ -128,7 +182,7 @@ def _fits(text: str, kind: str) -> bool:
     """Whether a stretch's text holds a value of the kind at all (amounts with decimals,
     something shaped like a date)."""
     if kind == "money":
-        return bool(re.search(r"\d[.,]\d{2}\b", text))
+        return bool(MONEY_WORD_RE.search(text))
     if kind == "date":
         return bool(DATE_RE.search(text))
     return True
@@ -140,30 +194,50 @@ def decode_fields(
     fields: Sequence[str],
     kinds: Sequence[str],
 ) -> dict[str, FieldPrediction]:
-    """The best value of each field found on the page; fields with no tagged word are left
-    out. ``probabilities`` is one row per word over the tags ``O, B-f1, I-f1, …``. Among
-    the candidate stretches, those whose text can be a value of the field's kind win over
-    those that cannot; then the one with the most tag probability."""
+    """The best value of each field found on the page; fields with no candidate are left
+    out. ``probabilities`` is one row per word over the tags ``O, B-f1, I-f1, …``. Text
+    fields take the tagged block with the most tag probability; amounts and dates the
+    candidate whose words the model scores highest on average. The confidence is that
+    mean score, less the best score of a candidate holding another value (a total the
+    model hesitates over between two amounts is not sure, however high both score)."""
+    from idp.learn.compare import same_value
+
     out: dict[str, FieldPrediction] = {}
     lines = line_numbers(page)
     for k, (name, kind) in enumerate(zip(fields, kinds, strict=True)):
         scores = [row[1 + 2 * k] + row[2 + 2 * k] for row in probabilities]
-        candidates = _candidates(scores, lines, kind)
+        candidates = _candidates(page, scores, lines, kind)
         if not candidates:
             continue
+
+        def mean(span: list[int], scores: list[float] = scores) -> float:
+            return sum(scores[i] for i in span) / len(span)
 
         def rank(
             span: list[int], kind: str = kind, scores: list[float] = scores
         ) -> tuple[bool, float]:
             text = " ".join(page.words[i].text for i in span)
-            return _fits(text, kind), sum(scores[i] for i in span)
+            if kind == "text":
+                return True, sum(scores[i] for i in span)
+            return _fits(text, kind), mean(span)
 
-        best = max(candidates, key=rank)
+        ordered = sorted(candidates, key=rank, reverse=True)
+        best = ordered[0]
         text = " ".join(page.words[i].text for i in best)
+        value = cut_value(text, kind)
+        confidence = mean(best)
+        if kind != "text":
+            rivals = [
+                mean(span)
+                for span in ordered[1:]
+                if not same_value(
+                    kind, cut_value(" ".join(page.words[i].text for i in span), kind), value
+                )
+            ]
+            confidence = max(0.0, confidence - max(rivals, default=0.0))
         boxes = [page.words[i].box for i in best]
-        confidence = sum(scores[i] for i in best) / len(best)
         out[name] = FieldPrediction(
-            text=cut_value(text, kind),
+            text=value,
             confidence=confidence if _fits(text, kind) else confidence / 2,
             words=best,
             box=(
@@ -174,6 +248,24 @@ def decode_fields(
             ),
         )
     return out
+
+
+def printed_value(page: PageWords, kind: str, value: str) -> str:
+    """``value`` as the page prints it: itself when it is found there; else, for amounts
+    and dates, the first amount or date on the page that means the same (a reviewer's
+    ``2018-03-25`` for a printed ``25/03/2018``); else itself."""
+    if kind not in ("money", "date") or locate_value(page.words, value):
+        return value
+    from idp.learn.compare import same_value
+
+    spans = (
+        _money_candidates(page) if kind == "money" else _date_candidates(page, line_numbers(page))
+    )
+    for span in spans:
+        text = cut_value(" ".join(page.words[i].text for i in span), kind)
+        if same_value(kind, text, value):
+            return text
+    return value
 
 
 def decode_entities(

