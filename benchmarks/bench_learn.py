@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -180,8 +181,10 @@ def receipts(args: argparse.Namespace) -> None:
             encoder_lr=args.encoder_lr,
             head_lr=args.head_lr,
             frozen_layers=args.frozen,
+            jitter=args.jitter,
         )
         examples = sroie_examples(train_ids)
+        load_before = f"{os.getloadavg()[0]:.2f}"
         started, cpu = time.perf_counter(), time.process_time()
         last = [0.0]
 
@@ -195,7 +198,9 @@ def receipts(args: argparse.Namespace) -> None:
         )
         print(
             f"training: {time.perf_counter() - started:.0f} s wall, "
-            f"{time.process_time() - cpu:.0f} s CPU (threads {args.threads}, epochs {args.epochs})"
+            f"{time.process_time() - cpu:.0f} s CPU (threads {args.threads}, "
+            f"epochs {args.epochs}); load average before {load_before}, "
+            f"after {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
         )
         print("validation:", json.dumps(model.meta.metrics["fields"]))
         data = model_to_bytes(model)
@@ -268,6 +273,9 @@ def funsd(args: argparse.Namespace) -> None:
             threads=args.threads,
             validation_share=0.0,
             encoder_lr=args.encoder_lr,
+            head_lr=args.head_lr,
+            frozen_layers=args.frozen,
+            jitter=args.jitter,
         )
         start = model_from_bytes(Path(args.resume).read_bytes()).tagger if args.resume else None
         model = train_pairs([funsd_example(f) for f in train_ids], config, progress, start)
@@ -335,6 +343,7 @@ def main() -> None:
     parser.add_argument("--encoder-lr", type=float, default=1e-4)
     parser.add_argument("--head-lr", type=float, default=1e-3)
     parser.add_argument("--frozen", type=int, default=2, help="lowest encoder layers frozen")
+    parser.add_argument("--jitter", type=float, default=0.0, help="box stretch/shift per step")
     args = parser.parse_args()
     if args.ocr_only:
         if args.task == "receipts":

@@ -2,7 +2,9 @@
 
 A threshold is the lowest confidence at which the predictions at or above it are at least
 ``target`` right on the validation split, so a field the model is that sure of can skip
-review. A field that never reaches the target gets 1.0: always reviewed.
+review, and never below ``FLOOR``: a validation split of a few dozen pages that happens to
+hold no error below some confidence does not prove the model right there. A field that
+never reaches the target gets 1.0: always reviewed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 TARGET_PRECISION = 0.98
+FLOOR = 0.5
+"""Lowest threshold calibration sets: a value the model is less than even about (for a
+total or a date, less than 0.5 surer of it than of any other amount or date on the page)
+is never trusted alone."""
 
 
 @dataclass
@@ -26,7 +32,7 @@ class Calibration:
 
 
 def calibrate(
-    scored: Sequence[tuple[float, bool]], target: float = TARGET_PRECISION
+    scored: Sequence[tuple[float, bool]], target: float = TARGET_PRECISION, floor: float = FLOOR
 ) -> Calibration:
     """The threshold for one field from ``(confidence, right)`` pairs."""
     if not scored:
@@ -39,6 +45,8 @@ def calibrate(
         # only cut between distinct confidences: ties are all in or all out
         if n < len(ordered) and ordered[n][0] == confidence:
             continue
+        if confidence < floor:
+            break
         if right / n >= target:
             best = Calibration(round(confidence, 4), right / n, n / len(ordered))
     if best is None:

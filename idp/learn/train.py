@@ -13,7 +13,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -30,7 +30,13 @@ from idp.learn.dataset import (
     entity_tags,
     tag_names,
 )
-from idp.learn.model import LayoutTagger, encode_page, load_tokenizer, span_geometry
+from idp.learn.model import (
+    EncodedPage,
+    LayoutTagger,
+    encode_page,
+    load_tokenizer,
+    span_geometry,
+)
 from idp.learn.predict import LayoutModel, ModelMeta
 
 Progress = Callable[[int, int], None]
@@ -62,6 +68,9 @@ class TrainConfig:
     """Lowest encoder layers kept as pretrained (the word-piece embeddings always are)."""
     encoder_layers: int = 6
     """Encoder layers used (MiniLM has 6; fewer make a tiny model for tests)."""
+    jitter: float = 0.0
+    """Each step stretches the page's boxes by up to this share and shifts them by up to
+    half of it (a scan framed or scaled otherwise), so positions generalise; 0 is off."""
 
 
 def split_examples(examples: Sequence[T], share: float, seed: int) -> tuple[list[T], list[T]]:
@@ -142,7 +151,10 @@ def _fit(
     for _ in range(config.epochs):
         order.shuffle(items)
         for k, item in enumerate(items):
-            vectors = tagger.word_vectors(item["encoded"])
+            encoded = item["encoded"]
+            if config.jitter > 0:
+                encoded = jittered(encoded, config.jitter, order)
+            vectors = tagger.word_vectors(encoded)
             loss = loss_fn(tagger.tag_logits(vectors), item["tags"])
             if item.get("questions"):
                 logits = tagger.pair_logits(
@@ -171,6 +183,19 @@ def _fit(
             if progress is not None:
                 progress(done, total)
     tagger.eval()
+
+
+def jittered(page: EncodedPage, share: float, rng: random.Random) -> EncodedPage:
+    """The page with its boxes stretched and shifted at random (x and y apart)."""
+    boxes = page.boxes.float()
+    out = boxes.clone()
+    for low, high, size in ((0, 2, 4), (1, 3, 5)):
+        scale = 1.0 + rng.uniform(-share, share)
+        shift = 1000.0 * rng.uniform(-share / 2, share / 2)
+        out[..., low] = boxes[..., low] * scale + shift
+        out[..., high] = boxes[..., high] * scale + shift
+        out[..., size] = boxes[..., size] * scale
+    return replace(page, boxes=out.round().clamp(0, 1000).long())
 
 
 def score_fields(

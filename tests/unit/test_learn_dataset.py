@@ -92,6 +92,8 @@ def test_calibrate_picks_the_lowest_threshold_that_keeps_the_target() -> None:
     assert cal.precision >= 0.98
     assert share_right_above(scored, cal.threshold) == (0.99, 100)
     assert calibrate([(0.9, False), (0.8, False)]).threshold == 1.0
+    # all right, yet less than even confidence is never trusted
+    assert calibrate([(0.9, True), (0.3, True), (0.2, True)]).threshold == 0.9
 
 
 def test_values_compare_as_dates_amounts_and_compact_text() -> None:
