@@ -34,13 +34,20 @@ def _register_extract(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "extract",
         help="turn scans and PDFs into JSON records, one per line",
-        description="Print one JSON record per input file, one per line, in input order. "
+        description="Print one JSON record per document, one per line, in input order: one "
+        "per input file, or one per document found in a file that holds several (each with "
+        "`bundle` and `document_type`). "
         "Exit status: 0 when every input gave a record, 1 when all failed, 2 when some did.",
     )
     p.add_argument(
         "paths", nargs="+", type=Path,
         help="files to read (PDF, JPEG, PNG, TIFF); a folder is read recursively in name "
         "order; `-` reads one file from standard input",
+    )
+    p.add_argument(
+        "--no-split", dest="split", action="store_false",
+        help="treat each file as one document (by default a file of several pages that holds "
+        "several documents gives one record per document, in page order)",
     )
     p.add_argument("--schema", help="document type to extract fields for (see `idp schemas`)")
     p.add_argument(
@@ -84,7 +91,7 @@ def run_extract(args: argparse.Namespace) -> int:
     """Process each input in order; a file that fails gives a failed record, the batch goes
     on; the exit status says whether all, some or none failed."""
     from idp.datamodel import ProcessingOptions, Record, RecordStatus, Source
-    from idp.pipeline import process_document, to_record
+    from idp.pipeline import process_document, to_records
     from idp.settings import get_settings
 
     settings = get_settings()
@@ -93,7 +100,8 @@ def run_extract(args: argparse.Namespace) -> int:
 
         load_schema(args.schema, settings)  # an unknown schema is one error, before any work
     options = ProcessingOptions(
-        schema_name=args.schema, include_layout=args.layout, languages=settings.ocr.languages
+        schema_name=args.schema, include_layout=args.layout, languages=settings.ocr.languages,
+        split=args.split,
     )
     paths = expand_inputs(args.paths)
     if not paths and not args.quiet:
@@ -105,21 +113,31 @@ def run_extract(args: argparse.Namespace) -> int:
         try:
             data = _read_input(path, settings.limits.max_bytes)
         except IdpError as exc:
-            record = Record(
+            records = [Record(
                 id=str(path),
                 status=RecordStatus.FAILED,
                 source=Source(filename=name),
                 errors=[f"ingest: {exc.message}"],
-            )
+            )]
         else:
-            record = to_record(process_document(data, name, options, settings))
-        if record.status == RecordStatus.FAILED:
+            records = to_records(process_document(data, name, options, settings))
+        # An input counts as failed when none of its documents gave a record.
+        if all(record.status == RecordStatus.FAILED for record in records):
             failed += 1
-        sys.stdout.write(json.dumps(record.to_json_dict(), ensure_ascii=False) + "\n")
+        for record in records:
+            sys.stdout.write(json.dumps(record.to_json_dict(), ensure_ascii=False) + "\n")
         sys.stdout.flush()
         if not args.quiet:
-            reason = f" — {record.errors[0]}" if record.status == RecordStatus.FAILED else ""
-            print(f"[{i}/{total}] {path}: {record.status.value}{reason}", file=sys.stderr)
+            for record in records:
+                failure = record.status == RecordStatus.FAILED and record.errors
+                reason = f" — {record.errors[0]}" if failure else ""
+                where = ""
+                if record.bundle is not None:
+                    first, last = record.bundle.pages
+                    kind = record.schema_name or "other"
+                    where = f" pages {first}-{last} ({kind})"
+                print(f"[{i}/{total}] {path}{where}: {record.status.value}{reason}",
+                      file=sys.stderr)
     return extract_exit_code(total, failed)
 
 

@@ -11,8 +11,13 @@ The order::
 
     ingest
     for each page, one at a time:  read → layout → store   (then its image is dropped)
+    split                                                   (an upload of several pages)
     classify → extract → reread → validate → decide         (with a schema)
     cleanup                                                 (always, even after a failure)
+
+When the split stage finds several documents in the upload (``idp.split``), the stages
+after it run once per document, each on a result of its own that holds only that
+document's pages (``ProcessingResult.parts``), with the schema it was found to be.
 
 Page stages are timed summed over pages. ``store`` hands the page to the caller's sink
 (``PageSink``: the service writes the page image to object storage) and, when the reread
@@ -29,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from idp.datamodel import (
+    BundleDocument,
     PageSource,
     ProcessingOptions,
     ProcessingResult,
@@ -38,11 +44,11 @@ from idp.datamodel import (
 )
 from idp.errors import IdpError, SchemaError
 from idp.settings import Settings, get_settings
-from idp.stage_context import KeptPageImages, PageSink, StageContext
+from idp.stage_context import KeptPageImages, PageSink, PartPageImages, StageContext
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 """Bumped when a change to the stages changes records; part of every job's idempotency key."""
 
 
@@ -80,7 +86,7 @@ def _read_page(result: ProcessingResult, ctx: StageContext, settings: Settings) 
     assert ctx.document is not None
     if ctx.reader is None:
         ctx.reader = iter_pages(ctx.document, result.options, settings)
-        if _reread_can_apply(result, settings):
+        if _reread_can_apply(result, settings) or _may_split(result, ctx):
             ctx.kept_images = KeptPageImages()
     reading = next(ctx.reader)
     ctx.page, ctx.page_image = reading.page, reading.image
@@ -122,6 +128,19 @@ def _store_page(result: ProcessingResult, ctx: StageContext, settings: Settings)
 
 
 # --- document stages after the pages ----------------------------------------------------
+
+
+def _split(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
+    from idp.engines.embedder import get_embedder
+    from idp.schemas import load_schemas
+    from idp.split import find_parts, part_result
+
+    if not result.options.split or len(result.pages) < 2:
+        return
+    parts = find_parts(result, load_schemas(settings), embedder=get_embedder)
+    if len(parts) > 1:
+        count = len(parts)
+        result.parts = [part_result(result, p, i, count) for i, p in enumerate(parts, start=1)]
 
 
 def _extract(result: ProcessingResult, ctx: StageContext, settings: Settings) -> None:
@@ -166,6 +185,7 @@ def _cleanup(result: ProcessingResult, ctx: StageContext, settings: Settings) ->
 
 
 BEFORE_PAGES: list[Stage] = [Stage("ingest", _ingest)]
+SPLIT = Stage("split", _split)
 PAGE_STAGES: list[Stage] = [
     Stage("read", _read_page),
     Stage("layout", _layout_page),
@@ -192,6 +212,51 @@ def _reread_can_apply(result: ProcessingResult, settings: Settings) -> bool:
         return wants_page_images(load_schema(result.schema_name, settings))
     except SchemaError:  # the extract stage reports it
         return False
+
+
+def _may_split(result: ProcessingResult, ctx: StageContext) -> bool:
+    """Whether the upload may hold several documents, whose schemas may want page images."""
+    return bool(
+        result.options.split and ctx.document is not None and ctx.document.page_count > 1
+    )
+
+
+def _run_after_pages(
+    result: ProcessingResult, ctx: StageContext, settings: Settings,
+    report: Callable[[str, float], None],
+) -> None:
+    """The stages after the pages on one document (with a schema, all of them)."""
+    after = [st for st in AFTER_PAGES if result.schema_name or not st.needs_schema]
+    for position, stage in enumerate(after):
+        report(stage.name, 0.8 + 0.2 * position / len(after))
+        if not _run(stage, result, ctx, settings):
+            break
+
+
+def _run_parts(
+    result: ProcessingResult, ctx: StageContext, settings: Settings,
+    report: Callable[[str, float], None],
+) -> None:
+    """Each document of a bundle through the stages after the pages, on its own pages; the
+    upload's status is the least good of its documents' (failed only if all failed)."""
+    for part in result.parts:
+        assert part.bundle is not None
+        first, last = part.bundle.pages
+        kept = PartPageImages(ctx.kept_images, first, last) if ctx.kept_images else None
+        _run_after_pages(part, StageContext(kept_images=kept), settings, report)
+        if part.status is None:
+            part.status = (
+                RecordStatus.NEEDS_REVIEW if part.review_reasons else RecordStatus.ACCEPTED
+            )
+    statuses = {part.status for part in result.parts}
+    for part in result.parts:
+        result.review_reasons += [r for r in part.review_reasons if r not in result.review_reasons]
+    if statuses == {RecordStatus.FAILED}:
+        result.status = RecordStatus.FAILED
+    elif statuses != {RecordStatus.ACCEPTED}:
+        result.status = RecordStatus.NEEDS_REVIEW
+    else:
+        result.status = RecordStatus.ACCEPTED
 
 
 def _run(stage: Stage, result: ProcessingResult, ctx: StageContext, settings: Settings) -> bool:
@@ -238,7 +303,6 @@ def process_document(
         schema_name=options.schema_name,
     )
     ctx = StageContext(data=data, page_sink=page_sink)
-    after = [st for st in AFTER_PAGES if options.schema_name or not st.needs_schema]
 
     def report(name: str, fraction: float) -> None:
         if on_stage is None:
@@ -264,10 +328,13 @@ def process_document(
                     break
             if not ok:
                 break
-        for position, stage in enumerate(after if ok else []):
-            report(stage.name, 0.8 + 0.2 * position / len(after))
-            if not _run(stage, result, ctx, settings):
-                break
+        if ok and options.split and len(result.pages) > 1:
+            report(SPLIT.name, 0.8)
+            ok = _run(SPLIT, result, ctx, settings)
+        if ok and result.parts:
+            _run_parts(result, ctx, settings, report)
+        elif ok:
+            _run_after_pages(result, ctx, settings, report)
     finally:
         _run(CLEANUP, result, ctx, settings)
     if ctx.sink_failure is not None:
@@ -278,8 +345,17 @@ def process_document(
     return result
 
 
+def to_records(result: ProcessingResult) -> list[Record]:
+    """The contract records of a processed upload: one per document it holds, in page order
+    (just the upload's own when it is one document)."""
+    if result.parts:
+        return [to_record(part) for part in result.parts]
+    return [to_record(result)]
+
+
 def to_record(result: ProcessingResult) -> Record:
-    """The contract record for a processed document."""
+    """The contract record for a processed document (for an upload of several, the
+    upload's own record: no fields, its ``documents`` listed)."""
     layout = None
     if result.options.include_layout:
         layout = {
@@ -294,10 +370,25 @@ def to_record(result: ProcessingResult) -> Record:
         status=result.status or RecordStatus.FAILED,
         source=result.source,
         fields=result.fields,
-        key_values=[kv for page in result.pages for kv in page.key_values],
+        # An upload of several documents: its documents' records hold fields and pairs.
+        key_values=[] if result.parts else [kv for pg in result.pages for kv in pg.key_values],
         errors=result.error_messages(),
         review_reasons=result.review_reasons,
         classification=result.classification,
         timings=result.timings,
         layout=layout,
+        bundle=result.bundle,
+        document_type=result.document_type,
+        documents=[
+            BundleDocument(
+                id=part.id, index=part.bundle.index, pages=part.bundle.pages,
+                schema=part.schema_name,
+                confidence=part.document_type.confidence if part.document_type else 0.0,
+                split_confidence=(
+                    part.document_type.split_confidence if part.document_type else 1.0
+                ),
+                status=(part.status or RecordStatus.FAILED).value,
+            )
+            for part in result.parts if part.bundle is not None
+        ] or None,
     )

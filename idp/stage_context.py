@@ -82,6 +82,29 @@ class KeptPageImages:
             self._folder = None
 
 
+class PartPageImages(KeptPageImages):
+    """The kept images of one document of a bundle, by its own page numbers (from 1); the
+    upload's ``KeptPageImages`` owns the files and deletes them."""
+
+    def __init__(self, whole: KeptPageImages, first: int, last: int) -> None:
+        super().__init__()
+        self._whole, self._first, self._last = whole, first, last
+
+    def keep(self, number: int, image: np.ndarray) -> None:
+        self._whole.keep(number + self._first - 1, image)
+
+    def load(self, number: int) -> np.ndarray | None:
+        if not 1 <= number <= self._last - self._first + 1:
+            return None
+        return self._whole.load(number + self._first - 1)
+
+    def __len__(self) -> int:
+        return sum(1 for n in self._whole._paths if self._first <= n <= self._last)
+
+    def close(self) -> None:
+        """Nothing: the upload's images are deleted with the upload's context."""
+
+
 @dataclass
 class StageContext:
     """The transient state of one document going through the stages."""

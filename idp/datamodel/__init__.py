@@ -16,7 +16,10 @@ from idp.datamodel.document import (
 )
 from idp.datamodel.record import (
     Alternative,
+    BundleDocument,
+    BundleLink,
     Classification,
+    DocumentType,
     FieldResult,
     Record,
     RecordStatus,
@@ -27,7 +30,10 @@ from idp.datamodel.result import ProcessingOptions, ProcessingResult, StageError
 
 __all__ = [
     "Alternative",
+    "BundleDocument",
+    "BundleLink",
     "Classification",
+    "DocumentType",
     "BBox",
     "Block",
     "Checkbox",

@@ -29,6 +29,12 @@ class ReviewReason(StrEnum):
     """Document level: the page reads as another schema than the one declared."""
     ERRORS = "errors"
     """Document level: a stage recorded an error on the document or one of its pages."""
+    SPLIT_UNSURE = "split_unsure"
+    """Document level, in a bundle: where this document starts or ends among the upload's
+    pages is uncertain (``document_type.split_confidence``)."""
+    TYPE_UNSURE = "type_unsure"
+    """Document level, in a bundle: which type this document is, is uncertain
+    (``document_type.confidence``)."""
 
 
 class Classification(BaseModel):
@@ -40,6 +46,53 @@ class Classification(BaseModel):
     """0–1: how much better the best schema fits than the next one."""
     candidates: dict[str, float] = Field(default_factory=dict)
     """Score of every schema (share of its fields whose labels were found)."""
+
+    model_config = {"populate_by_name": True}
+
+
+class DocumentType(BaseModel):
+    """Which type a document of a bundle was found to be, by the split stage (``idp.split``)."""
+
+    schema_name: str | None = Field(default=None, alias="schema")
+    """The schema it was read with, or ``None`` for a document no schema describes
+    (supporting evidence such as a letter: its record has key–value pairs only)."""
+    confidence: float = 0.0
+    """0–1: the best type's score over the best and the runner-up's, on its pages together."""
+    split_confidence: float = 1.0
+    """0–1: how sure the boundaries before and after it (and inside it) are."""
+    candidates: dict[str, float] = Field(default_factory=dict)
+    """Every type's score on its pages, ``other`` included."""
+    corrected_by: str | None = None
+    """The reviewer who set its type or pages by hand, when one did."""
+
+    model_config = {"populate_by_name": True}
+
+
+class BundleLink(BaseModel):
+    """Where a document sits in the upload it came in (only when the upload held several)."""
+
+    upload_id: str
+    """The upload's document id: its record lists every document found in it."""
+    index: int
+    """Position among the upload's documents, from 1."""
+    count: int
+    """How many documents the upload held."""
+    pages: list[int]
+    """``[first, last]``: the upload's pages (from 1) that are this document's; the record's
+    own ``page`` numbers count from 1 within the document."""
+
+
+class BundleDocument(BaseModel):
+    """One document found in an upload, as the upload's record lists it."""
+
+    id: str
+    index: int
+    pages: list[int]
+    """``[first, last]`` in the upload, from 1."""
+    schema_name: str | None = Field(default=None, alias="schema")
+    confidence: float = 0.0
+    split_confidence: float = 1.0
+    status: str = "accepted"
 
     model_config = {"populate_by_name": True}
 
@@ -153,6 +206,13 @@ class Record(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
     layout: dict[str, Any] | None = None
     """Pages with words, lines, blocks, tables and checkboxes (only with ``--layout``)."""
+    bundle: BundleLink | None = None
+    """Only on a document found in an upload of several: the upload and its pages there."""
+    document_type: DocumentType | None = None
+    """Only on a document found in an upload of several: its type and how sure the split is."""
+    documents: list[BundleDocument] | None = None
+    """Only on an upload that held several documents: each of them, in page order. Such an
+    upload's own record has no fields; its documents have their own records."""
 
     model_config = {
         "populate_by_name": True,
@@ -160,8 +220,10 @@ class Record(BaseModel):
     }
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The record as the contract's JSON object (``layout`` only when present)."""
+        """The record as the contract's JSON object (``layout``, ``bundle``, ``document_type``
+        and ``documents`` only when present)."""
         data = self.model_dump(mode="json", by_alias=True)
-        if data.get("layout") is None:
-            data.pop("layout", None)
+        for key in ("layout", "bundle", "document_type", "documents"):
+            if data.get(key) is None:
+                data.pop(key, None)
         return data

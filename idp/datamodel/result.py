@@ -6,7 +6,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from idp.datamodel.document import Page
 from idp.datamodel.record import (
+    BundleLink,
     Classification,
+    DocumentType,
     FieldResult,
     RecordStatus,
     ReviewReason,
@@ -25,6 +27,14 @@ class ProcessingOptions(BaseModel):
     store_page_images: bool = False
     learned_hints: dict[str, list[str]] = Field(default_factory=dict)
     """Label phrasings learned from reviewers' corrections, by field, for this schema."""
+    split: bool = True
+    """Split an upload of several pages into the documents it holds (``idp.split``); off,
+    the upload is one document whatever its pages say."""
+    page_ranges: list[list[int]] | None = None
+    """The documents' page ranges (``[first, last]``, from 1) decided by a reviewer, instead
+    of the split stage's; their types are still found unless ``page_types`` says."""
+    page_types: list[str | None] | None = None
+    """Each of ``page_ranges``' types set by a reviewer (a schema name, ``None`` for other)."""
 
 
 class StageError(BaseModel):
@@ -59,6 +69,13 @@ class ProcessingResult(BaseModel):
     classification: Classification | None = None
     """Which schema the pages read as, set by the classify stage."""
     timings: dict[str, float] = Field(default_factory=dict)
+    bundle: BundleLink | None = None
+    """Set on a document found in an upload of several (one of ``parts``)."""
+    document_type: DocumentType | None = None
+    """Its type and the split's confidence, set with ``bundle``."""
+    parts: list[ProcessingResult] = Field(default_factory=list)
+    """The documents an upload of several was split into, each processed on its own pages
+    only; empty when the upload is one document (then this result is the document)."""
 
     def add_error(self, stage: str, message: str, page: int | None = None) -> None:
         """Record an error without stopping the document."""

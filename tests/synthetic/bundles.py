@@ -104,7 +104,8 @@ class Bundle:
         """The expected split: each document's type and page range in the upload."""
         out, first = [], 1
         for doc in self.documents:
-            out.append({"type": doc.type, "kind": doc.kind, "pages": [first, first + doc.pages - 1]})
+            last = first + doc.pages - 1
+            out.append({"type": doc.type, "kind": doc.kind, "pages": [first, last]})
             first += doc.pages
         return {"bundle": self.bundle_id, "scan": self.scan, "documents": out}
 
@@ -158,8 +159,9 @@ def receipt_pdf(rng: random.Random) -> bytes:
         canvas.drawString(width - 14 - text_width(right, font, 8.5), height - y, right)
         y += 13
     canvas.setFont("DejaVuSans", 8)
-    canvas.drawString(40, height - y - 10, rng.choice(["Thank you for shopping with us",
-                                                       "Thank you, come again", "Goods sold are not returnable"]))
+    farewell = rng.choice(["Thank you for shopping with us", "Thank you, come again",
+                           "Goods sold are not returnable"])
+    canvas.drawString(40, height - y - 10, farewell)
     canvas.showPage()
     canvas.save()
     return out.getvalue()
