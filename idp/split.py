@@ -340,6 +340,7 @@ def part_result(upload: ProcessingResult, part: Part, index: int, count: int) ->
 
 def given_parts(
     signals: list[PageSignals], ranges: list[list[int]], types: list[str | None] | None,
+    by: str | None = None,
 ) -> list[Part]:
     """Documents whose pages (and maybe types) a reviewer set: sure by definition; a type
     not given is still found from the pages."""
@@ -353,7 +354,7 @@ def given_parts(
         else:
             kind, confidence = _decide_type(totals) if totals else (OTHER, 0.0)
             schema = None if kind == OTHER else kind
-        parts.append(Part(first, last, schema, round(confidence, 4), 1.0, totals))
+        parts.append(Part(first, last, schema, round(confidence, 4), 1.0, totals, by))
     return parts
 
 
@@ -367,5 +368,5 @@ def find_parts(
     signals = [page_signals(page, matchers) for page in result.pages]
     ranges = result.options.page_ranges
     if ranges:
-        return given_parts(signals, ranges, result.options.page_types)
+        return given_parts(signals, ranges, result.options.page_types, result.options.split_by)
     return split_signals(signals, _titles(schemas))

@@ -35,6 +35,8 @@ class ProcessingOptions(BaseModel):
     of the split stage's; their types are still found unless ``page_types`` says."""
     page_types: list[str | None] | None = None
     """Each of ``page_ranges``' types set by a reviewer (a schema name, ``None`` for other)."""
+    split_by: str | None = None
+    """Who set ``page_ranges`` (a reviewer's key id), recorded on each document's type."""
 
 
 class StageError(BaseModel):

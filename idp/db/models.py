@@ -95,6 +95,7 @@ class Document(Base):
         Index("ix_documents_status", "status"),
         Index("ix_documents_owner", "owner_key_id"),
         Index("ix_documents_batch", "batch_id"),
+        Index("ix_documents_upload", "upload_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -115,6 +116,13 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    upload_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    """The upload this document was split from (issue 12); ``None`` for an upload."""
+    bundle_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """Position among the upload's documents, from 1 (with ``upload_id``)."""
+    split: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """On an upload: the page ranges and types a reviewer set (``{"documents": [{"pages":
+    [first, last], "schema": name or None}, ...]}``), used when it is processed again."""
 
 
 class Job(Base):

@@ -3,7 +3,7 @@ names and ids, never personal data values)."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from idp.db.models import Document, Job
@@ -12,7 +12,8 @@ from idp.storage import RecordStore
 
 
 def erase_document(session: Session, store: RecordStore, doc_id: str) -> int:
-    """Erase one document everywhere; the caller commits. Returns objects removed.
+    """Erase one document everywhere, and the documents it was split into; the caller
+    commits. Returns objects removed.
 
     Objects go first: if the database step then fails, the request can be repeated; the
     other order could leave personal data behind with no row pointing to it.
@@ -20,7 +21,11 @@ def erase_document(session: Session, store: RecordStore, doc_id: str) -> int:
     doc = session.get(Document, doc_id)
     if doc is None:
         raise NotFoundError(f"no document {doc_id!r}")
-    removed = store.erase(doc_id)
+    removed = 0
+    # The documents an upload was split into go with it (issue 12).
+    for part_id in list(session.scalars(select(Document.id).where(Document.upload_id == doc_id))):
+        removed += erase_document(session, store, part_id)
+    removed += store.erase(doc_id)
     # Explicit as well as cascaded, in case a connection runs without foreign keys.
     session.execute(delete(Job).where(Job.document_id == doc_id))
     session.delete(doc)

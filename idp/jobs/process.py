@@ -61,6 +61,76 @@ def _store_outputs(result: ProcessingResult, store: RecordStore, record: Record)
     store.save(record)
 
 
+def _reviewed_split(doc: Document) -> dict[str, Any]:
+    """The page ranges and types a reviewer set on the upload, as processing options."""
+    documents = (doc.split or {}).get("documents") or []
+    if not documents:
+        return {}
+    return {
+        "page_ranges": [list(d["pages"]) for d in documents],
+        "page_types": [d.get("schema") for d in documents],
+        "split_by": (doc.split or {}).get("by"),
+    }
+
+
+def _store_parts(result: ProcessingResult, store: RecordStore) -> list[Record]:
+    """Each document found in an upload of several is stored as a document of its own:
+    record, layout and its pages' images (renumbered from 1). Empty for one document."""
+    records = []
+    for part in result.parts:
+        assert part.bundle is not None
+        first, _ = part.bundle.pages
+        for page in part.pages:
+            try:
+                png = store.page_image(result.id, first + page.number - 1)
+            except Exception:  # the upload's page had no image (it could not be read)
+                continue
+            page.image_key = store.put_page_image(part.id, page.number, png)
+        record = to_record(part)
+        record.errors = [public_message(e) for e in record.errors]
+        _store_outputs(part, store, record)
+        records.append(record)
+    return records
+
+
+def _part_rows(
+    session: Any, store: RecordStore, upload: Document, parts: list[Record]
+) -> list[Document]:
+    """The database rows of an upload's documents, created or updated; documents of an
+    earlier split of the same upload that are gone now are erased."""
+    from sqlalchemy import select
+
+    from idp.jobs.erase import erase_document
+
+    keep = {record.id for record in parts}
+    stale = session.scalars(select(Document).where(Document.upload_id == upload.id)).all()
+    for old in stale:
+        if old.id not in keep:
+            erase_document(session, store, old.id)
+    rows = []
+    for record in parts:
+        assert record.bundle is not None
+        row = session.get(Document, record.id)
+        if row is None:
+            row = Document(
+                id=record.id, owner_key_id=upload.owner_key_id, batch_id=upload.batch_id,
+                filename=upload.filename, size=0, sha256=upload.sha256,
+                created_at=upload.created_at, upload_id=upload.id,
+            )
+            session.add(row)
+        row.schema_name = record.schema_name
+        row.bundle_index = record.bundle.index
+        row.status = record.status.value
+        row.progress = 1.0
+        row.pages = record.source.pages
+        row.media_type = upload.media_type
+        row.errors = list(record.errors)
+        row.completed_at = row.updated_at = utcnow()
+        rows.append(row)
+    session.flush()
+    return rows
+
+
 class _Heartbeat:
     """Extends the claim's lease in the background while the document is processed."""
 
@@ -134,6 +204,7 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
                 languages=settings.ocr.languages,
                 # Label phrasings reviewers taught for this schema (idp.review, issue 5).
                 learned_hints=learned_hints(session, doc.schema_name) if doc.schema_name else {},
+                **_reviewed_split(doc),
             )
             filename = doc.filename
         data = store.original(claim.document_id)
@@ -146,6 +217,7 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
             record = to_record(result)
             # Users see these; the log keeps the full text.
             record.errors = [public_message(e) for e in record.errors]
+            parts = _store_parts(result, store)
             _store_outputs(result, store, record)
         if beat.lost:
             log.warning("job %s was taken over while processing; result dropped", claim.job_id)
@@ -155,6 +227,8 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
             if doc is None:
                 # Erased while we worked: what we just wrote must not outlive it.
                 store.erase(claim.document_id)
+                for part in result.parts:
+                    store.erase(part.id)
                 return "gone"
             if not queue.mark_done(session, claim):
                 session.rollback()
@@ -167,6 +241,8 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
             doc.errors = list(record.errors)
             doc.completed_at = now
             doc.updated_at = now
+            for part_doc in _part_rows(session, store, doc, parts):
+                queue_document_event(session, part_doc, "document.completed")
             queue_document_event(session, doc, "document.completed")
             session.commit()
         log.info(

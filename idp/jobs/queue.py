@@ -246,3 +246,20 @@ def unfinished_document_ids(session: Session, older_than_s: float = 0.0) -> list
         .order_by(Job.id)
     ).all()
     return [r.document_id for r in rows]
+
+
+def requeue(session: Session, document_id: str) -> None:
+    """Queue ``document_id`` to be processed again (after a reviewer changed how its upload
+    splits): its job at this pipeline version starts over, or a new one is added."""
+    job = session.scalars(
+        select(Job).where(Job.document_id == document_id, Job.pipeline_version == PIPELINE_VERSION)
+    ).first()
+    if job is None:
+        enqueue(session, document_id)
+        return
+    job.state = JobState.QUEUED.value
+    job.attempts = 0
+    job.lease_owner = None
+    job.lease_until = None
+    job.not_before = utcnow()
+    job.last_error = None

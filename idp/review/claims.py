@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from idp.db.models import Document, DocumentStatus, as_utc, utcnow
 from idp.errors import ConflictError, NotFoundError
@@ -23,6 +23,8 @@ CLAIM_TTL = timedelta(minutes=15)
 """How long a claim lasts without activity; every correction renews it."""
 
 OPEN, APPROVED, REJECTED = "open", "approved", "rejected"
+
+_part = aliased(Document)
 
 
 @dataclass
@@ -46,6 +48,8 @@ def review_queue(
         select(Document, ReviewItem)
         .outerjoin(ReviewItem, ReviewItem.document_id == Document.id)
         .where(Document.status == DocumentStatus.NEEDS_REVIEW.value)
+        # An upload split into documents is reviewed through them (their own records).
+        .where(~exists().where(_part.upload_id == Document.id))
         .order_by(Document.created_at, Document.id)
         .limit(limit)
     )

@@ -61,6 +61,11 @@ class DocumentOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    upload_id: str | None = Field(
+        default=None, description="the upload this document was found in, when that upload "
+        "held several documents (its pages there are in the record's `bundle`)")
+    bundle_index: int | None = Field(
+        default=None, description="position among that upload's documents, from 1")
     links: dict[str, Any]
 
 
@@ -84,6 +89,11 @@ def _out(doc: Document, attempts: int = 0) -> DocumentOut:
     if doc.status in FINISHED_STATUSES:
         links["record"] = f"{base}/record"
         links["pages"] = [f"{base}/pages/{n}" for n in range(1, doc.pages + 1)]
+        if doc.upload_id is None:
+            # An upload of several documents lists them (an empty list for one document).
+            links["documents"] = f"/v1/documents?upload={doc.id}"
+    if doc.upload_id is not None:
+        links["upload"] = f"/v1/documents/{doc.upload_id}"
     return DocumentOut(
         id=doc.id,
         status=doc.status,
@@ -100,6 +110,8 @@ def _out(doc: Document, attempts: int = 0) -> DocumentOut:
         created_at=as_utc(doc.created_at),  # type: ignore[arg-type]
         updated_at=as_utc(doc.updated_at),  # type: ignore[arg-type]
         completed_at=as_utc(doc.completed_at),
+        upload_id=doc.upload_id,
+        bundle_index=doc.bundle_index,
         links=links,
     )
 
@@ -204,6 +216,11 @@ def list_documents(
     status: Annotated[DocumentStatus | None, Query(description="only this status")] = None,
     schema: Annotated[str | None, Query(description="only this document type")] = None,
     batch: Annotated[str | None, Query(description="only this upload batch")] = None,
+    upload: Annotated[
+        str | None,
+        Query(description="only the documents found in this upload, in page order",
+              max_length=36),
+    ] = None,
     limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> Any:
@@ -218,6 +235,8 @@ def list_documents(
         stmt = stmt.where(Document.schema_name == schema)
     if batch:
         stmt = stmt.where(Document.batch_id == batch)
+    if upload:
+        stmt = stmt.where(Document.upload_id == upload)
     if cursor:
         created, doc_id = _decode_cursor(cursor)
         stmt = stmt.where(
@@ -226,6 +245,11 @@ def list_documents(
                 and_(Document.created_at == created, Document.id < doc_id),
             )
         )
+    if upload and not cursor:
+        # An upload's documents come in page order, all of them (an upload is bounded by
+        # its page limit).
+        rows = list(session.scalars(stmt.order_by(Document.bundle_index)))
+        return DocumentList(items=[_out(d) for d in rows], next_cursor=None)
     stmt = stmt.order_by(Document.created_at.desc(), Document.id.desc()).limit(size + 1)
     rows = list(session.scalars(stmt))
     more = len(rows) > size
@@ -268,9 +292,10 @@ def get_record(doc_id: DocId, session: SessionDep, records: RecordsDep, key: Rea
 def get_original(
     doc_id: DocId, session: SessionDep, records: RecordsDep, key: ReaderKey
 ) -> Response:
-    """The original with its detected media type."""
+    """The original with its detected media type (for a document found in an upload of
+    several, the whole upload)."""
     doc = load_visible(session, key, doc_id)
-    data = records.original(doc.id)
+    data = records.original(doc.upload_id or doc.id)
     audit(session, actor=actor_of(key), action="original.view", target_type="document",
           target_id=doc.id)
     session.commit()

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, field_validator
 
-from idp.api.deps import RecordsDep, ReviewerKey, SessionDep, actor_of
+from idp.api.deps import RecordsDep, ReviewerKey, SessionDep, SettingsDep, actor_of
 from idp.api.problems import PROBLEM_RESPONSES
 from idp.audit import record_event
 from idp.datamodel.record import Record
@@ -21,7 +21,7 @@ from idp.db.models import Document, as_utc
 from idp.errors import InputError, NotFoundError
 from idp.review import claims, corrections, decisions, learning
 from idp.review.models import ReviewItem
-from idp.schemas import FieldType, load_schema
+from idp.schemas import FieldType, load_schema, load_schemas
 from idp.webhooks import queue_document_event
 
 router = APIRouter(prefix="/v1/review", tags=["review"], responses=PROBLEM_RESPONSES)
@@ -290,6 +290,70 @@ def reject(
     _event(session, document_id, "review.rejected", reviewer=key.id)
     session.commit()
     return record.to_json_dict()
+
+
+class SplitDocument(BaseModel):
+    """One document of an upload as a reviewer sets it."""
+
+    pages: list[int] = Field(min_length=2, max_length=2, description="[first, last], from 1")
+    schema_name: str | None = Field(
+        default=None, alias="schema", max_length=100,
+        description="its type: a schema name, or null for a document no schema describes")
+
+    model_config = {"populate_by_name": True}
+
+
+class SplitCorrection(BaseModel):
+    """How an upload splits into documents, in page order, covering every page once."""
+
+    documents: list[SplitDocument] = Field(min_length=1, max_length=1000)
+
+
+@router.put("/{document_id}/split", status_code=202)
+def correct_split(
+    document_id: str, body: SplitCorrection, key: ReviewerKey, session: SessionDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Set where an upload's documents start and end and which type each is (move a
+    boundary, join or cut documents, change a type). ``document_id`` is the upload or any
+    document found in it. The upload is processed again with these pages and types: its
+    documents are extracted again (their earlier corrections are not carried over) and a
+    document that no longer exists is erased. Audited; answers ``202``."""
+    from idp.db.models import DocumentStatus
+    from idp.jobs import queue
+    from idp.jobs.dispatch import submit
+
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise NotFoundError("no such document")
+    upload = session.get(Document, doc.upload_id) if doc.upload_id else doc
+    if upload is None:
+        raise NotFoundError("no such upload")
+    expected = 1
+    known = load_schemas(settings)
+    for part in body.documents:
+        first, last = part.pages
+        if first != expected or last < first:
+            raise InputError(f"documents must cover the pages in order: expected one to start "
+                             f"at page {expected}, got {part.pages}")
+        if part.schema_name is not None and part.schema_name not in known:
+            raise InputError(f"unknown schema {part.schema_name!r}")
+        expected = last + 1
+    if expected != upload.pages + 1:
+        raise InputError(f"documents must end at the upload's last page, {upload.pages}")
+    split = {"documents": [{"pages": p.pages, "schema": p.schema_name} for p in body.documents],
+             "by": key.id}
+    upload.split = split
+    upload.status = DocumentStatus.QUEUED.value
+    upload.progress = 0.0
+    queue.requeue(session, upload.id)
+    record_event(
+        session, actor=actor_of(key), action="document.split", target_type="document",
+        target_id=upload.id, details={"documents": split["documents"]},
+    )
+    session.commit()
+    submit([upload.id], settings)
+    return {"upload_id": upload.id, **split}
 
 
 @router.get("/learned/{schema_name}")
