@@ -223,12 +223,14 @@ def _may_split(result: ProcessingResult, ctx: StageContext) -> bool:
 
 def _run_after_pages(
     result: ProcessingResult, ctx: StageContext, settings: Settings,
-    report: Callable[[str, float], None],
+    report: Callable[[str, float], None], share: tuple[int, int] = (0, 1),
 ) -> None:
-    """The stages after the pages on one document (with a schema, all of them)."""
+    """The stages after the pages on one document (with a schema, all of them); progress
+    runs from 0.8 to 1 over ``share`` = (this document's index from 0, documents)."""
     after = [st for st in AFTER_PAGES if result.schema_name or not st.needs_schema]
+    done, count = share
     for position, stage in enumerate(after):
-        report(stage.name, 0.8 + 0.2 * position / len(after))
+        report(stage.name, 0.8 + 0.2 * (done + position / len(after)) / count)
         if not _run(stage, result, ctx, settings):
             break
 
@@ -239,11 +241,12 @@ def _run_parts(
 ) -> None:
     """Each document of a bundle through the stages after the pages, on its own pages; the
     upload's status is the least good of its documents' (failed only if all failed)."""
-    for part in result.parts:
+    for done, part in enumerate(result.parts):
         assert part.bundle is not None
         first, last = part.bundle.pages
         kept = PartPageImages(ctx.kept_images, first, last) if ctx.kept_images else None
-        _run_after_pages(part, StageContext(kept_images=kept), settings, report)
+        share = (done, len(result.parts))
+        _run_after_pages(part, StageContext(kept_images=kept), settings, report, share)
         if part.status is None:
             part.status = (
                 RecordStatus.NEEDS_REVIEW if part.review_reasons else RecordStatus.ACCEPTED

@@ -11,8 +11,7 @@ lines already found.
   labels at all.
 - **Boundary cues** between a page and the one before: "Page k of N" (k = 1 starts, k > 1
   continues), a salutation near the top, a sign-off on the page before, a page of another
-  size, a document title at the top (a schema's title, or the first line of the document
-  so far), the same schema
+  size, a schema's title in the first line, the same schema
   fields labelled again (a second receipt repeats "Date" and "Total"; a form's second page
   labels other fields), and a confident change of page type.
 
@@ -208,8 +207,8 @@ def boundary_score(
     kind = _document_type(current)
     if page.best != OTHER and _starts_with_title(page, titles.get(page.best, [])):
         score += 0.8
-    elif page.top and page.top == current[0].top and len(page.top) > 3:
-        score += 0.6  # the same letterhead or title again
+    # The same first line as the document's first page is no cue: statements and forms
+    # repeat their header on every page.
     if kind != OTHER:
         seen = set().union(*(p.found.get(kind, set()) for p in current))
         again = page.found.get(kind, set()) & seen

@@ -57,9 +57,11 @@ def _check(upload: Upload, settings: Settings) -> str:
             close()
 
 
-def _request_hash(uploads: list[Upload], schema_name: str | None) -> str:
+def _request_hash(uploads: list[Upload], schema_name: str | None, split: bool = True) -> str:
     h = hashlib.sha256()
     h.update((schema_name or "").encode() + b"\0")
+    if not split:
+        h.update(b"no-split\0")
     for u in uploads:
         h.update(u.filename.encode() + b"\0" + hashlib.sha256(u.data).digest())
     return h.hexdigest()
@@ -68,7 +70,10 @@ def _request_hash(uploads: list[Upload], schema_name: str | None) -> str:
 def _batch(session: Session, batch_id: str) -> list[Document]:
     return list(
         session.scalars(
-            select(Document).where(Document.batch_id == batch_id).order_by(Document.created_at)
+            # The uploads of the batch, not the documents found in them.
+            select(Document)
+            .where(Document.batch_id == batch_id, Document.upload_id.is_(None))
+            .order_by(Document.created_at)
         )
     )
 
@@ -100,8 +105,11 @@ def accept_uploads(
     uploads: list[Upload],
     schema_name: str | None = None,
     idempotency_key: str | None = None,
+    split: bool = True,
 ) -> tuple[list[Document], bool]:
     """Store the originals, create documents and jobs, commit. Returns (documents, replayed).
+
+    ``split=False`` keeps each file one document whatever its pages hold (issue 12).
 
     Nothing is committed, and no original kept, unless every file passes the checks.
     """
@@ -119,7 +127,7 @@ def accept_uploads(
         except UnknownSchemaError as exc:
             raise InputError(exc.message) from None
     media_types = [_check(u, settings) for u in uploads]
-    request_hash = _request_hash(uploads, schema_name)
+    request_hash = _request_hash(uploads, schema_name, split)
     if idempotency_key:
         replay = _replay(session, owner, idempotency_key, request_hash)
         if replay is not None:
@@ -143,6 +151,7 @@ def accept_uploads(
                 sha256=hashlib.sha256(upload.data).hexdigest(),
                 schema_name=schema_name,
                 errors=[],
+                split=None if split else {"off": True},
             )
         )
     try:

@@ -62,7 +62,10 @@ def _store_outputs(result: ProcessingResult, store: RecordStore, record: Record)
 
 
 def _reviewed_split(doc: Document) -> dict[str, Any]:
-    """The page ranges and types a reviewer set on the upload, as processing options."""
+    """The page ranges and types a reviewer set on the upload, as processing options (or
+    that the uploader asked for no split)."""
+    if (doc.split or {}).get("off"):
+        return {"split": False}
     documents = (doc.split or {}).get("documents") or []
     if not documents:
         return {}

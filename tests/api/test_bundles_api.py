@@ -74,7 +74,8 @@ def test_each_document_of_an_upload_is_a_resource_linked_to_it(api: ServiceEnv) 
 
     # Erasing the upload erases its documents.
     storage = get_storage(api.settings)
-    assert api.client.delete(f"/v1/documents/{upload_id}", headers=api.auth("admin")).status_code == 204
+    erase = api.client.delete(f"/v1/documents/{upload_id}", headers=api.auth("admin"))
+    assert erase.status_code == 204
     for part in parts:
         assert storage.list(document_prefix(part["id"])) == []
         gone = api.client.get(f"/v1/documents/{part['id']}", headers=api.auth("admin"))

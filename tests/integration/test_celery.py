@@ -120,7 +120,9 @@ def test_sigkilled_worker_mid_document_processes_it_exactly_once(
     with get_session_factory(scale)() as s:
         owner, _ = create_key(s, "uploader")
         s.commit()
-        docs, _ = accept_uploads(s, storage, scale, owner, [Upload("slow.pdf", _slow_document())])
+        # One document of six pages (six copies of a whole form would be split).
+        docs, _ = accept_uploads(s, storage, scale, owner, [Upload("slow.pdf", _slow_document())],
+                                 split=False)
         s.commit()
     doc_id = docs[0].id
     workers.append(Worker(scale, tmp_path / "worker1.log"))

@@ -57,8 +57,9 @@ def test_service_killed_mid_document_resumes_on_restart(tmp_path: Path) -> None:
         auth = {"Authorization": f"Bearer {key}"}
         scan = pdf_with_pages([text_page(TEXT_LINES, dpi=200).image] * 3, dpi=200)
         files = [("files", (f"d{i}.pdf", scan, "application/pdf")) for i in range(3)]
+        # One document of three pages (three copies of a whole form would be split).
         r = httpx.post(f"http://127.0.0.1:{port}/v1/documents", files=files, headers=auth,
-                       timeout=30)
+                       data={"split": "false"}, timeout=30)
         assert r.status_code == 202
         ids = [d["id"] for d in r.json()["documents"]]
 

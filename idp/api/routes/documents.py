@@ -157,6 +157,12 @@ def upload_documents(
         str | None,
         Header(alias="Idempotency-Key", max_length=255, description="retry-safe request id"),
     ] = None,
+    split: Annotated[
+        bool,
+        Form(description="split a file of several pages into the documents it holds (each "
+             "becomes a document of its own, listed from the upload); false keeps every file "
+             "one document"),
+    ] = True,
 ) -> JSONResponse:
     """Store each original durably, queue it, and answer ``202`` with ``Location``: the
     document for one file, the batch listing for several."""
@@ -167,7 +173,7 @@ def upload_documents(
         data = f.file.read(settings.limits.max_bytes + 1)
         uploads.append(Upload(filename=f.filename or "upload", data=data))
     docs, replayed = accept_uploads(
-        session, storage, settings, key, uploads, schema_name or None, idempotency_key
+        session, storage, settings, key, uploads, schema_name or None, idempotency_key, split
     )
     if not replayed:
         for doc in docs:
