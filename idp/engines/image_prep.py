@@ -209,6 +209,27 @@ TARGET_LINE_HEIGHT = 20.0
 MAX_ENLARGE = 2.0
 
 
+def ink_contrast(gray: np.ndarray, binary: np.ndarray) -> float | None:
+    """Grey levels between the paper and the ink: the median grey of the pixels
+    ``binary`` (black on white, aligned with ``gray``) leaves white, less the median of
+    those it makes ink; None on a page without ink. Dark print on white paper measures
+    over 200; faint thermal print, grey dot-matrix or a grey paper background far less.
+    Two masked histograms: a few milliseconds for a 300 dpi page."""
+    import cv2
+    import numpy as np
+
+    ink = cv2.compare(binary, 128, cv2.CMP_LT)
+    ink_hist = cv2.calcHist([gray], [0], ink, [256], [0, 256]).ravel()
+    paper_hist = cv2.calcHist([gray], [0], cv2.bitwise_not(ink), [256], [0, 256]).ravel()
+    if ink_hist.sum() < 50 or paper_hist.sum() < 50:
+        return None
+
+    def median(hist: np.ndarray) -> float:
+        return float(np.searchsorted(np.cumsum(hist), hist.sum() / 2.0))
+
+    return median(paper_hist) - median(ink_hist)
+
+
 def ink_rows(binary: np.ndarray) -> np.ndarray:
     """Ink pixels in each row of a black-on-white ``binary`` image (float64 per row)."""
     import cv2

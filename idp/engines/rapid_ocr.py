@@ -132,13 +132,18 @@ def _bbox(quad: Any) -> tuple[float, float, float, float]:
 GLUED_AT_SLASH = re.compile(r"(?<=[^\W\d_]{2}/)(?=[^\W\d_]{2})")
 """A slash between two words ("Name/Phone", "Supervisor/Manager"): PP-OCRv6 reads the
 pair as one word; the slash stays with the first (as printed forms are transcribed)."""
+GLUED_AT_COLON = re.compile(r"(?<=[^\W\d_]:)(?=[^\W_])|(?<=#:)(?=[^\W_])")
+"""A label and its value read as one word ("Date:15/06/2017", "ID:000849813504",
+"Invoice#:OR1803"): printed labels are followed by a space that PP-OCRv6 often drops.
+Only after a letter (or ``#``): times ("15:28:00") stay whole. The colon stays with the
+label. SROIE receipts (40): word recall 0.869 -> 0.879."""
 
 
 def _word(text: str, score: float, bbox: tuple[float, float, float, float]) -> list[Word]:
     text = text.strip()
     if not text:
         return []
-    glued = GLUED_AT_SLASH.sub(" ", text)
+    glued = GLUED_AT_COLON.sub(" ", GLUED_AT_SLASH.sub(" ", text))
     if " " in glued:
         return _spread(glued, score, bbox)
     x0, y0, x1, y1 = bbox

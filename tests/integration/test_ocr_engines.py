@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from idp.datamodel import PageSource, ProcessingOptions, ProcessingResult, Source
-from idp.engines.image_prep import rotate_quarter
+from idp.engines.image_prep import clean, ink_contrast, rotate_quarter
 from idp.engines.orientation import make_upright, reading_score
 from idp.engines.rapid_ocr import RapidOcr, fit_boxes_to_ink
 from idp.engines.tesseract_ocr import TesseractOcr
@@ -94,12 +94,28 @@ def test_reading_score_prefers_words_over_fragments():
     assert reading_score(upright) > 10 * max(reading_score(upside_down), 0.1)
 
 
-def test_engine_is_chosen_by_text_height():
+def test_engine_is_chosen_by_text_height_and_ink_contrast():
     assert choose_engine("auto", 11.0) == "rapidocr"
     assert choose_engine("auto", 30.0) == "tesseract"
+    assert choose_engine("auto", 30.0, 215.0) == "tesseract"
+    assert choose_engine("auto", 30.0, 120.0) == "rapidocr"  # faint print: read once
     assert choose_engine("auto", None) == "tesseract"
     assert choose_engine("tesseract", 8.0) == "tesseract"
     assert choose_engine("rapidocr", 40.0) == "rapidocr"
+
+
+def test_ink_contrast_tells_faint_print_from_dark_print():
+    page = text_page(shuffled_lines(3), dpi=200)
+    dark = np.asarray(degrade(page.image, noise=8).convert("L"))
+    # thermal print: thin grey strokes on slightly grey paper
+    faint = (150 + dark.astype(np.float32) * (235 - 150) / 255).astype(np.uint8)
+    contrasts = []
+    for gray in (dark, faint):
+        binary = clean(gray, despeckle=False)
+        contrasts.append(ink_contrast(gray, binary))
+    assert contrasts[0] is not None and contrasts[0] > 200
+    assert contrasts[1] is not None and contrasts[1] < 100
+    assert ink_contrast(np.full((50, 50), 250, np.uint8), np.full((50, 50), 255, np.uint8)) is None
 
 
 def test_a_page_read_unsure_across_its_words_is_judged_poor():
@@ -153,12 +169,15 @@ def test_low_resolution_page_is_read_by_rapidocr_with_boxes_on_the_words(caplog)
 
 
 @pytest.mark.ml
-def test_rapidocr_splits_words_glued_at_a_slash_and_fits_boxes_to_ink():
-    page = text_page(["Name/Phone Supervisor/Manager"], dpi=150, point_size=11)
+def test_rapidocr_splits_words_glued_at_a_slash_or_after_a_label_and_fits_boxes_to_ink():
+    page = text_page(["Name/Phone Supervisor/Manager", "Date:12/03/2024 Time 15:28:00"],
+                     dpi=150, point_size=11)
     gray = np.asarray(page.image.convert("L"))
     words = RapidOcr().read(gray)
     texts = [w.text for w in words]
     assert "Name/" in texts and "Phone" in texts, texts
+    assert "Date:" in texts and "12/03/2024" in texts, texts  # a label and its value
+    assert "15:28:00" in texts, texts  # a time is not a label
     binary = np.where(gray < 128, 0, 255).astype(np.uint8)
     for word in fit_boxes_to_ink(words, binary):
         x0, y0, x1, y1 = (int(v) for v in word.bbox)
