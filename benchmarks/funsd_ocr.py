@@ -8,6 +8,7 @@ Tesseract children). Both readers use the same Tesseract languages: ``--language
 by default idp's configured ones (``IDP_OCR__LANGUAGES``).
 
     .venv/bin/python benchmarks/funsd_ocr.py [--limit N] [--data DIR] [--languages L]
+        [--readers idp,tesseract] [--turns 0,90,180,270]
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import sys
 import time
 import unicodedata
 import uuid
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -65,15 +68,31 @@ def gold_words(annotation: Path) -> list[tuple[str, tuple[float, ...]]]:
     return [(t, b) for t, b in words if t]
 
 
-def read_with_idp(path: Path, languages: str) -> list[tuple[str, tuple[float, ...]]]:
-    """Words from idp's ingest + reading stages, boxes mapped back to the original pixels."""
+def read_with_idp(
+    path: Path, languages: str, turn: int = 0
+) -> list[tuple[str, tuple[float, ...]]]:
+    """Words from idp's ingest + reading stages, boxes mapped back to the original pixels.
+
+    With ``turn`` the scan is first turned that many degrees clockwise; idp must turn it
+    back, and its words are then compared in the upright scan's pixels as they are.
+    idp reports boxes on the deskewed page; each box is moved back by the skew it
+    corrected (its centre turned about the page centre, its size kept), as the gold
+    boxes are on the scan as it came.
+    """
+    import cv2
+
     from idp.datamodel import ProcessingOptions, ProcessingResult, Source
+    from idp.engines.image_prep import MIN_SKEW, rotate_quarter
     from idp.ingest import open_document
     from idp.reading import read_pages
     from idp.settings import get_settings
 
     settings = get_settings()
-    doc = open_document(path.read_bytes(), path.name, settings.limits)
+    data = path.read_bytes()
+    if turn:
+        scan = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        data = cv2.imencode(".png", rotate_quarter(scan, turn))[1].tobytes()
+    doc = open_document(data, path.name, settings.limits)
     result = ProcessingResult(id=str(uuid.uuid4()), source=Source(filename=path.name))
     pages, _ = read_pages(doc, ProcessingOptions(languages=languages), settings, result)
     page = pages[0]
@@ -82,11 +101,21 @@ def read_with_idp(path: Path, languages: str) -> list[tuple[str, tuple[float, ..
     with Image.open(path) as im:
         w, h = im.size
     sx, sy = w / page.width, h / page.height
-    return [
-        (norm(wd.text), (wd.bbox[0] * sx, wd.bbox[1] * sy, wd.bbox[2] * sx, wd.bbox[3] * sy))
-        for wd in page.words
-        if norm(wd.text)
-    ]
+    matrix = None
+    if abs(page.skew) >= MIN_SKEW:
+        matrix = cv2.getRotationMatrix2D((page.width / 2.0, page.height / 2.0), page.skew, 1.0)
+    out: list[tuple[str, tuple[float, ...]]] = []
+    for wd in page.words:
+        if not norm(wd.text):
+            continue
+        x0, y0, x1, y1 = wd.bbox
+        if matrix is not None:
+            cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+            nx = matrix[0, 0] * cx + matrix[0, 1] * cy + matrix[0, 2]
+            ny = matrix[1, 0] * cx + matrix[1, 1] * cy + matrix[1, 2]
+            x0, x1, y0, y1 = x0 + nx - cx, x1 + nx - cx, y0 + ny - cy, y1 + ny - cy
+        out.append((norm(wd.text), (x0 * sx, y0 * sy, x1 * sx, y1 * sy)))
+    return out
 
 
 def read_with_tesseract(path: Path, languages: str) -> list[tuple[str, tuple[float, ...]]]:
@@ -115,18 +144,30 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--languages", default=None,
                         help="Tesseract languages for both readers (default: idp's setting)")
+    parser.add_argument("--readers", default="idp,tesseract", help="idp, tesseract or both")
+    parser.add_argument("--turns", default="0",
+                        help="comma-separated clockwise turns of the scans idp is given "
+                             "(e.g. 0,90,180,270); one idp line each")
     args = parser.parse_args()
     from idp.settings import get_settings
 
     languages = args.languages or get_settings().ocr.languages
     annotations = sorted((args.data / "annotations").glob("*.json"))[: args.limit]
-    totals: dict[str, list[float]] = {"idp": [0, 0, 0.0, 0.0], "tesseract": [0, 0, 0.0, 0.0]}
+    readers: dict[str, Callable[[Path], list[tuple[str, tuple[float, ...]]]]] = {}
+    for name in args.readers.split(","):
+        if name == "idp":
+            for turn in (int(t) for t in args.turns.split(",")):
+                label = "idp" if turn == 0 else f"idp {turn}°"
+                readers[label] = partial(read_with_idp, languages=languages, turn=turn)
+        else:
+            readers[name] = partial(read_with_tesseract, languages=languages)
+    totals: dict[str, list[float]] = {name: [0, 0, 0.0, 0.0] for name in readers}
     for ann in annotations:
         image = args.data / "images" / (ann.stem + ".png")
         gold = gold_words(ann)
-        for name, reader in (("idp", read_with_idp), ("tesseract", read_with_tesseract)):
+        for name, reader in readers.items():
             started, cpu = time.perf_counter(), _cpu()
-            hit, total = recall(gold, reader(image, languages))
+            hit, total = recall(gold, reader(image))
             totals[name][0] += hit
             totals[name][1] += total
             totals[name][2] += time.perf_counter() - started
@@ -136,7 +177,7 @@ def main() -> None:
     for name, (found, gold_n, secs, cpu_s) in totals.items():
         print(
             f"{name:10s} word recall {found / max(gold_n, 1):.3f} ({found:.0f}/{gold_n:.0f}) "
-            f"{secs / n:.2f} s/page, {cpu_s / n:.2f} CPU s/page"
+            f"{secs / n:.2f} s/page, {cpu_s / n:.2f} CPU s/page", flush=True
         )
 
 

@@ -218,9 +218,9 @@ def ink_contrast(gray: np.ndarray, binary: np.ndarray) -> float | None:
     import cv2
     import numpy as np
 
-    ink = cv2.compare(binary, 128, cv2.CMP_LT)
+    ink = (binary < 128).astype(np.uint8)
     ink_hist = cv2.calcHist([gray], [0], ink, [256], [0, 256]).ravel()
-    paper_hist = cv2.calcHist([gray], [0], cv2.bitwise_not(ink), [256], [0, 256]).ravel()
+    paper_hist = cv2.calcHist([gray], [0], 1 - ink, [256], [0, 256]).ravel()
     if ink_hist.sum() < 50 or paper_hist.sum() < 50:
         return None
 

@@ -179,6 +179,26 @@ they are the descenders and ascenders of the lines above and below, which a box 
 around a tightly set line takes in."""
 
 
+def _word_rows(per_row: np.ndarray) -> tuple[int, int]:
+    """First and last row of the word in a box whose rows hold ``per_row`` ink pixels:
+    of the runs of inked rows (split by blank rows), the one with the most ink, less
+    its rows with under ``FIT_ROW_SHARE`` of the densest row's ink. Strokes of the lines
+    above and below that the box takes in are mostly a run of their own; only the
+    letters' own columns are then measured (FUNSD, 4 unskewed forms: word recall 0.730
+    with every row over the share counted, 0.806 with the word's run only)."""
+    import numpy as np
+
+    inked = np.concatenate(([0], (per_row > 0).astype(np.int8), [0]))
+    edges = np.diff(inked)
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    best = max(range(len(starts)), key=lambda i: int(per_row[starts[i] : ends[i]].sum()))
+    start, end = int(starts[best]), int(ends[best])
+    rows = np.nonzero(per_row[start:end] >= FIT_ROW_SHARE * per_row.max())[0]
+    if rows.size == 0:
+        return start, end - 1
+    return start + int(rows[0]), start + int(rows[-1])
+
+
 def fit_boxes_to_ink(words: list[Word], binary: np.ndarray) -> list[Word]:
     """Each word's box fitted to the ink inside it on ``binary`` (black on white).
 
@@ -203,13 +223,13 @@ def fit_boxes_to_ink(words: list[Word], binary: np.ndarray) -> list[Word]:
         if per_row.max() == 0:
             fitted.append(word)
             continue
-        rows = np.nonzero(per_row >= FIT_ROW_SHARE * per_row.max())[0]
-        cols = np.nonzero(ink.sum(axis=0) > 0)[0]
+        top, bottom = _word_rows(per_row)
+        cols = np.nonzero(ink[top : bottom + 1].sum(axis=0) > 0)[0]
         box = (
             float(max(0, x0 + cols[0] - FIT_PAD)),
-            float(max(0, y0 + rows[0] - FIT_PAD)),
+            float(max(0, y0 + top - FIT_PAD)),
             float(min(width, x0 + cols[-1] + 1 + FIT_PAD)),
-            float(min(height, y0 + rows[-1] + 1 + FIT_PAD)),
+            float(min(height, y0 + bottom + 1 + FIT_PAD)),
         )
         fitted.append(word.model_copy(update={"bbox": box}))
     return fitted
