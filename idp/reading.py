@@ -3,13 +3,14 @@
 A PDF page with a text layer is read from it with PDFium (no OCR) and rendered cheaply
 for the layout stage. A scanned page (no characters, only a stamp over a page-sized
 image, or unmapped glyph codes) and every page of an image file is decoded or rendered,
-turned upright, deskewed, binarised or enlarged by text size, and read by Tesseract
-once. Pages come out one at a time, in order (``iter_pages``), so the pipeline can lay
-out and store each page and drop its image before the next; OCR pages are read ahead by
-a few threads (Tesseract is a subprocess). A page that fails keeps its error and the
-rest of the document goes on; a document with no readable page fails with the first
-page's reason. Every page's pixels are counted before it is rendered, against a limit
-for the whole document.
+turned upright, deskewed, binarised or enlarged by text size, and read once, by
+Tesseract or (small or faint print, measured before reading) PP-OCRv6. Pages come out
+one at a time, in order (``iter_pages``), so the pipeline can lay out and store each
+page and drop its image before the next; OCR pages are read ahead by a few threads
+(Tesseract is a subprocess). A page that fails keeps its error and the rest of the
+document goes on; a document with no readable page fails with the first page's reason.
+Every page's pixels are counted before it is rendered, against a limit for the whole
+document.
 
 ``result.timings`` gains the seconds spent per step summed over pages (``text_layer``,
 ``render``, ``prepare``, ``ocr``); with parallel pages the sum can exceed the wall time."""

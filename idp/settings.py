@@ -88,8 +88,9 @@ class OcrSettings(BaseModel):
     is never spoiled; off, pages are only deskewed (``page.rotation_method`` is ``off``)."""
     engine: str = "auto"
     """OCR engine for image pages: ``tesseract``, ``rapidocr`` (PP-OCRv6), or ``auto``:
-    chosen per page by the measured text height, and a page Tesseract reads unsure
-    across its words (faint receipts) read again with rapidocr (see ``idp.reading``)."""
+    chosen per page before reading by the measured text height and ink contrast (small
+    or faint print goes to rapidocr), and a page Tesseract still reads unsure across its
+    words read again with rapidocr (see ``idp.reading``)."""
 
 
 class StorageSettings(BaseModel):
