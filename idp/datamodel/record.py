@@ -190,6 +190,13 @@ class Record(BaseModel):
     ``review_reasons`` its own (``not_found``, ``invalid``, ``below_threshold``,
     ``extractors_disagree``, ``signature_unsure``). ``classification`` says which schema
     the pages read as, with a confidence and every schema's score.
+
+    An upload that holds several documents gives one record per document (issue 12), each
+    extracted on its own pages only, with ``bundle`` (the upload and the pages there) and
+    ``document_type`` (its schema or ``None``, a type and a split confidence); one under 0.6
+    adds ``split_unsure`` / ``type_unsure`` to ``review_reasons``. The upload's own record
+    has no fields and lists them under ``documents``. A one-document upload has none of
+    these three keys.
     """
 
     id: str

@@ -82,6 +82,17 @@ def test_each_document_of_an_upload_is_a_resource_linked_to_it(api: ServiceEnv) 
         assert gone.status_code == 404
 
 
+def test_the_openapi_schema_shows_the_split(api: ServiceEnv) -> None:
+    spec = api.client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    assert {"bundle", "document_type", "documents"} <= set(schemas["Record"]["properties"])
+    assert {"upload_id", "index", "count", "pages"} <= set(schemas["BundleLink"]["properties"])
+    assert {"upload_id", "bundle_index"} <= set(schemas["DocumentOut"]["properties"])
+    assert "/v1/review/{document_id}/split" in spec["paths"]
+    listing = spec["paths"]["/v1/documents"]["get"]["parameters"]
+    assert "upload" in {p["name"] for p in listing}
+
+
 def test_a_reviewer_sets_the_split_and_the_upload_is_read_again(api: ServiceEnv) -> None:
     r = api.upload([("bundle.pdf", _bundle())], schema="application")
     upload_id = r.json()["documents"][0]["id"]
