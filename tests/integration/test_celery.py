@@ -3,10 +3,6 @@ with SIGKILL in the middle of a document → the document is still processed exa
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,58 +18,10 @@ from idp.keys import create_key
 from idp.settings import Settings
 from idp.storage import document_prefix, get_storage, record_key
 from tests.data.pages import TEXT_LINES, pdf_with_pages, text_page
+from tests.fixtures.processes import Worker
 from tests.fixtures.services import SettingsFactory
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.s3, pytest.mark.slow]
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    st = settings.storage
-    return {
-        **os.environ,
-        "OMP_THREAD_LIMIT": "1",
-        "IDP_DATA_DIR": str(settings.data_dir),
-        "IDP_DATABASE_URL": settings.database_url or "",
-        "IDP_BROKER_URL": settings.broker_url or "",
-        "IDP_STORAGE__BACKEND": st.backend,
-        "IDP_STORAGE__S3_ENDPOINT": st.s3_endpoint,
-        "IDP_STORAGE__S3_ACCESS_KEY": st.s3_access_key,
-        "IDP_STORAGE__S3_SECRET_KEY": st.s3_secret_key.get_secret_value(),
-        "IDP_STORAGE__S3_BUCKET": st.s3_bucket,
-        "IDP_JOBS__LEASE_S": str(settings.jobs.lease_s),
-        "IDP_JOBS__VISIBILITY_TIMEOUT_S": str(settings.jobs.visibility_timeout_s),
-        "IDP_JOBS__MAX_ATTEMPTS": str(settings.jobs.max_attempts),
-        "IDP_JOBS__HARD_TIME_LIMIT_S": str(settings.jobs.hard_time_limit_s),
-        "IDP_JOBS__SOFT_TIME_LIMIT_S": str(settings.jobs.soft_time_limit_s),
-        "IDP_JOBS__SWEEP_INTERVAL_S": str(settings.jobs.sweep_interval_s),
-        "IDP_OCR__PAGE_WORKERS": "1",
-    }
-
-
-class Worker:
-    """``idp worker`` in its own process group (so the pool's children die with it)."""
-
-    def __init__(self, settings: Settings, log: Path) -> None:
-        self.log = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "idp"), "worker", "--concurrency", "1",
-             "--loglevel", "INFO"],
-            env=_env(settings), stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def kill(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.close()
 
 
 @pytest.fixture
