@@ -121,6 +121,10 @@ class JobSettings(BaseModel):
     """In-process worker threads in embedded mode (0 disables them, e.g. for the API alone)."""
     max_attempts: int = 3
     """Attempts before a document is marked failed for good."""
+    max_outage_retries: int = 20
+    """Times a job goes back to the queue, without using an attempt, because the object
+    store or the database could not be reached (waiting 2, 4, 8 … 60 s: about 15 minutes
+    in all); after that such errors use up attempts like any other."""
     soft_time_limit_s: float = 300.0
     """After this long a job is asked to stop (Celery raises inside the task)."""
     hard_time_limit_s: float = 360.0

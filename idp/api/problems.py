@@ -1,8 +1,9 @@
 """Every error as RFC 9457 ``application/problem+json``.
 
 One handler turns any ``IdpError`` into a problem; FastAPI's validation errors and
-Starlette's HTTP errors (404 for an unknown path, 405, …) get the same shape, and anything
-unexpected becomes a 500 problem without internals.
+Starlette's HTTP errors (404 for an unknown path, 405, …) get the same shape, the database
+out of reach becomes a 503 with ``Retry-After``, and anything unexpected becomes a 500
+problem without internals.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from idp.errors import IdpError
@@ -90,6 +92,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, title, detail, headers=headers)
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    from idp.jobs.outage import is_outage
+
+    if not is_outage(exc):
+        return await _unexpected(request, exc)
+    log.warning("database unreachable on %s %s: %s", request.method, request.url.path,
+                type(exc).__name__)
+    return problem_response(
+        request, 503, "Database unavailable",
+        "the database could not be reached; send the request again shortly (with the same "
+        "Idempotency-Key for an upload)",
+        type_=problem_type("database"), headers={"Retry-After": "2"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(
@@ -102,6 +119,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IdpError, _idp_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -142,6 +142,9 @@ class Job(Base):
     state: Mapped[str] = mapped_column(String(20), default=JobState.QUEUED.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     """Claims so far; every claim counts, so a job that kills its worker still runs out."""
+    outage_retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Claims that ended because the object store or database was down: they do not use up
+    an attempt (the job has used ``attempts - outage_retries``)."""
     runs_completed: Mapped[int] = mapped_column(Integer, default=0)
     """Times the job finished and wrote its record (1 once done; more would be a duplicate)."""
     lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)

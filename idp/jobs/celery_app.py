@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from idp.db import get_session_factory
 from idp.db.models import Job, JobState, as_utc, utcnow
+from idp.jobs.outage import is_outage, outage_backoff
 from idp.jobs.process import claim_and_run
 from idp.pipeline import PIPELINE_VERSION
 from idp.settings import Settings, get_settings
@@ -90,10 +91,20 @@ def process_document_task(self: Task, document_id: str) -> str:
     """Claim and process ``document_id``'s job; wait and retry while someone else holds it."""
     settings = get_settings()
     owner = f"celery:{socket.gethostname()}:{os.getpid()}"
-    claim, outcome = claim_and_run(settings, owner, document_id)
-    if claim is not None and outcome != "queued":
-        return outcome
-    state, wait = _wait_for(document_id)
+    try:
+        claim, outcome = claim_and_run(settings, owner, document_id)
+        if claim is not None and outcome != "queued":
+            return outcome
+        state, wait = _wait_for(document_id)
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        # The database or the store is down: a task that raised would be acknowledged and
+        # its message gone (the sweeper sends it again only much later). Keep it instead.
+        countdown = outage_backoff(self.request.retries)
+        log.warning("document %s: %s; trying again in %.0f s", document_id,
+                    type(exc).__name__, countdown)
+        raise self.retry(countdown=countdown) from None
     if state in ("done", "failed", "missing"):
         return state
     # Queued for a retry, or held by a live worker: look again when that could change.

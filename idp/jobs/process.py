@@ -20,6 +20,7 @@ from idp.db import get_session_factory
 from idp.db.models import Document, utcnow
 from idp.jobs import queue
 from idp.jobs.messages import public_message
+from idp.jobs.outage import is_outage, outage_backoff
 from idp.jobs.warmup import preload_libraries
 from idp.pipeline import process_document, to_record
 from idp.settings import Settings
@@ -255,10 +256,34 @@ def run_claimed(claim: queue.Claim, settings: Settings) -> str:
         return "done"
     except Exception as exc:
         log.exception("job %s failed", claim.job_id)
-        with factory() as session:
-            return queue.retry_or_fail(
-                session, claim, f"{type(exc).__name__}: {exc}", settings.jobs.max_attempts
-            )
+        return _record_failure(claim, settings, exc)
+
+
+def _record_failure(claim: queue.Claim, settings: Settings, exc: Exception) -> str:
+    """Queue the job again (an outage: without using an attempt) or fail it.
+
+    When the database itself is down this write fails too; it is tried again for up to
+    half a lease, then the error is raised (the job stays claimed until its lease runs out;
+    a Celery task is retried by its caller)."""
+    error = f"{type(exc).__name__}: {exc}"
+    jobs = settings.jobs
+    deadline = time.monotonic() + jobs.lease_s / 2
+    retries = 0
+    while True:
+        try:
+            with get_session_factory(settings)() as session:
+                if is_outage(exc):
+                    return queue.requeue_after_outage(
+                        session, claim, error, jobs.max_attempts, jobs.max_outage_retries
+                    )
+                return queue.retry_or_fail(session, claim, error, jobs.max_attempts)
+        except Exception as write_exc:
+            if not is_outage(write_exc) or time.monotonic() > deadline:
+                raise
+            log.warning("job %s: the database is unreachable; recording the outcome again "
+                        "shortly", claim.job_id)
+            time.sleep(min(outage_backoff(retries, first_s=0.5), 5.0))
+            retries += 1
 
 
 def claim_and_run(

@@ -5,6 +5,9 @@ statement (select-then-update double-claimed on SQLite; SQLite ignores ``FOR UPD
 its ``BEGIN IMMEDIATE`` makes the statement exclusive anyway). Every claim bumps
 ``attempts``, and ``(lease_owner, attempts)`` fences what the claimant may write
 afterwards: a worker that lost its lease (it was presumed dead) cannot finish the job.
+A claim that ended because the object store or database was down (``requeue_after_outage``)
+also bumps ``outage_retries``, and does not use up an attempt: a job has used
+``attempts - outage_retries`` of its ``max_attempts``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from idp.db.models import Document, DocumentStatus, Job, JobState, utcnow
 from idp.jobs.messages import public_message
+from idp.jobs.outage import outage_backoff
 from idp.pipeline import PIPELINE_VERSION
 
 log = logging.getLogger(__name__)
@@ -32,6 +36,12 @@ class Claim:
     attempts: int
     owner: str
     pipeline_version: str
+    outage_retries: int = 0
+
+    @property
+    def attempts_used(self) -> int:
+        """Attempts counted against ``max_attempts`` (outages do not count)."""
+        return self.attempts - self.outage_retries
 
 
 def enqueue(session: Session, document_id: str) -> Job:
@@ -45,7 +55,7 @@ def _claimable(now_expr: object, max_attempts: int) -> object:
     now = now_expr
     return and_(
         Job.pipeline_version == PIPELINE_VERSION,
-        Job.attempts < max_attempts,
+        Job.attempts - Job.outage_retries < max_attempts,
         or_(
             and_(Job.state == JobState.QUEUED.value, Job.not_before <= now),
             and_(Job.state == JobState.RUNNING.value, Job.lease_until < now),
@@ -77,7 +87,8 @@ def claim(
             lease_until=now + timedelta(seconds=lease_s),
             updated_at=now,
         )
-        .returning(Job.id, Job.document_id, Job.attempts, Job.pipeline_version)
+        .returning(Job.id, Job.document_id, Job.attempts, Job.pipeline_version,
+                   Job.outage_retries)
         .execution_options(synchronize_session=False)
     )
     row = session.execute(stmt).first()
@@ -91,7 +102,8 @@ def claim(
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return Claim(row.id, row.document_id, row.attempts, owner, row.pipeline_version)
+    return Claim(row.id, row.document_id, row.attempts, owner, row.pipeline_version,
+                 row.outage_retries)
 
 
 def _fenced(c: Claim) -> object:
@@ -155,14 +167,14 @@ def retry_or_fail(
     Returns the new state (``queued``/``failed``), or ``lost`` if the job was not ours.
     """
     now = utcnow()
-    final = c.attempts >= max_attempts
+    final = c.attempts_used >= max_attempts
     values: dict[str, object] = {
         "lease_owner": None,
         "lease_until": None,
         "last_error": error[:2000],
         "updated_at": now,
         "state": JobState.FAILED.value if final else JobState.QUEUED.value,
-        "not_before": now + timedelta(seconds=backoff_s * 2 ** (c.attempts - 1)),
+        "not_before": now + timedelta(seconds=backoff_s * 2 ** (c.attempts_used - 1)),
     }
     res = session.execute(
         update(Job)
@@ -179,7 +191,8 @@ def retry_or_fail(
             status=DocumentStatus.FAILED.value,
             progress=1.0,
             completed_at=now,
-            errors=[public_message(f"processing failed after {c.attempts} attempts: {error}")],
+            errors=[public_message(
+                f"processing failed after {c.attempts_used} attempts: {error}")],
         )
     else:
         doc_values.update(status=DocumentStatus.QUEUED.value, progress=0.0)
@@ -193,6 +206,42 @@ def retry_or_fail(
     return str(values["state"])
 
 
+def requeue_after_outage(
+    session: Session, c: Claim, error: str, max_attempts: int, max_outage_retries: int
+) -> str:
+    """After the object store or the database could not be reached: queue again with a
+    growing backoff without using an attempt; past ``max_outage_retries`` such returns, the
+    error counts as an attempt (``retry_or_fail``). Returns ``queued``/``failed``/``lost``."""
+    if c.outage_retries >= max_outage_retries:
+        return retry_or_fail(session, c, error, max_attempts)
+    now = utcnow()
+    res = session.execute(
+        update(Job)
+        .where(_fenced(c))  # type: ignore[arg-type]
+        .values(
+            state=JobState.QUEUED.value,
+            outage_retries=Job.outage_retries + 1,
+            lease_owner=None,
+            lease_until=None,
+            last_error=error[:2000],
+            not_before=now + timedelta(seconds=outage_backoff(c.outage_retries)),
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if not res.rowcount:  # type: ignore[attr-defined]
+        session.commit()
+        return "lost"
+    session.execute(
+        update(Document)
+        .where(Document.id == c.document_id)
+        .values(status=DocumentStatus.QUEUED.value, progress=0.0, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return JobState.QUEUED.value
+
+
 def fail_exhausted(session: Session, max_attempts: int) -> list[str]:
     """Jobs whose lease ran out on their last attempt (the worker died each time) fail."""
     now = utcnow()
@@ -201,7 +250,7 @@ def fail_exhausted(session: Session, max_attempts: int) -> list[str]:
         .where(
             Job.state == JobState.RUNNING.value,
             Job.lease_until < now,
-            Job.attempts >= max_attempts,
+            Job.attempts - Job.outage_retries >= max_attempts,
         )
         .values(
             state=JobState.FAILED.value,

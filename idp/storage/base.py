@@ -16,6 +16,8 @@ class StorageError(IdpError):
     category = "storage"
     http_status = 503
     title = "Storage unavailable"
+    retry_after = 2
+    """Seconds a client should wait before sending the request again (``Retry-After``)."""
 
 
 class ObjectNotFoundError(NotFoundError):
