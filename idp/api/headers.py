@@ -6,16 +6,25 @@ every response is ``Cache-Control: no-store`` except the service's own static as
 scripts, Swagger UI files), which hold nothing personal. Framing is refused everywhere
 (``/docs`` too), and HSTS is sent when the request came over TLS (or ``api.hsts`` says TLS
 ends at a proxy in front).
+
+An unhandled exception is answered here (the 500 problem of ``idp.api.problems``):
+Starlette's own error handler sits outside every middleware, so its 500 would carry none
+of these headers.
 """
 
 from __future__ import annotations
 
+import logging
+
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CACHEABLE_PREFIXES = ("/static/", "/docs-assets/")
 """Paths of files shipped with the service: no personal data, so caching is allowed."""
 HSTS_VALUE = "max-age=31536000; includeSubDomains"
+
+log = logging.getLogger(__name__)
 
 
 class SecurityHeadersMiddleware:
@@ -32,9 +41,12 @@ class SecurityHeadersMiddleware:
         path: str = scope.get("path", "")
         cacheable = path.startswith(CACHEABLE_PREFIXES)
         tls = scope.get("scheme") == "https" or self.hsts
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 if not cacheable:
                     headers["Cache-Control"] = "no-store"
@@ -48,4 +60,13 @@ class SecurityHeadersMiddleware:
                     headers.setdefault("Strict-Transport-Security", HSTS_VALUE)
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if started:  # too late for another response: the connection is cut
+                raise
+            from idp.api.problems import unexpected_error_response
+
+            log.exception("unhandled error on %s %s", scope.get("method"), path)
+            response = unexpected_error_response(Request(scope))
+            await response(scope, receive, send_with_headers)

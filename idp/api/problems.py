@@ -107,11 +107,17 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+def unexpected_error_response(request: Request) -> JSONResponse:
+    """The 500 problem: nothing of the error's insides."""
     return problem_response(
         request, 500, "Internal error", "the server could not complete the request"
     )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Reached only if idp.api.headers.SecurityHeadersMiddleware did not answer the error.
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return unexpected_error_response(request)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -91,3 +91,25 @@ def test_static_names_with_hostile_bytes_are_404(idle_api: ServiceEnv, name: str
     r = idle_api.client.get(f"/static/{name}")
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_an_unhandled_error_is_a_500_problem_with_the_headers(
+    service_settings: SettingsFactory,
+) -> None:
+    """Starlette answers unhandled errors outside every middleware; the service answers
+    them itself so a 500 is not cacheable and not frameable either."""
+    app = create_app(service_settings("local", workers=0), background=False)
+
+    def broken() -> None:
+        raise RuntimeError("a bug with /srv/idp/secret/path in its message")
+
+    app.add_api_route("/v1/broken", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/v1/broken")
+    assert r.status_code == 500
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["title"] == "Internal error"
+    assert "/srv/idp" not in r.text
+    _no_store(r.headers, "/v1/broken")
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]

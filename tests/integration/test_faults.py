@@ -196,6 +196,9 @@ def _wait_all_finished(settings: Settings, n: int, timeout: float = FINISH_TIMEO
 def _assert_exactly_once(settings: Settings, up: Uploader) -> dict[str, int]:
     """Every upload accepted once, processed once, stored; returns counts for the log."""
     assert not up.refused, up.refused[:5]
+    # A server down is a 503 with Retry-After (or no answer while the service restarts),
+    # never a 500.
+    assert "500" not in up.responses, dict(up.responses)
     assert len(up.ids) == N_DOCS
     ids = set(up.ids.values())
     assert len(ids) == N_DOCS, "two uploads answered with the same document"
