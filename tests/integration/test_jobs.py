@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from idp.db import Job, get_session_factory
+from idp.db import Document, Job, get_session_factory
 from idp.db.migrate import upgrade_database
 from idp.db.models import utcnow
 from idp.jobs.intake import Upload, accept_uploads
@@ -165,3 +165,37 @@ def test_progress_moves_between_stages(service_settings: SettingsFactory) -> Non
     worker.join()
     assert seen == sorted(seen)  # never goes backwards
     assert any(0.1 < p < 1.0 for p in seen), seen  # reported between stages
+
+
+@pytest.mark.slow
+def test_an_unreachable_store_does_not_use_up_attempts(
+    service_settings: SettingsFactory,
+) -> None:
+    """The object store down is not the document's fault: the job goes back to the queue
+    without using an attempt, until ``max_outage_retries`` such returns."""
+    settings = service_settings("local", max_attempts=1, max_outage_retries=1)
+    upgrade_database(settings)
+    with get_session_factory(settings)() as s:
+        owner, _ = create_key(s, "uploader")
+        s.commit()
+        docs, _ = accept_uploads(s, get_storage(settings), settings, owner,
+                                 [Upload("a.pdf", text_pdf([TEXT_LINES[:2]]))])
+        s.commit()
+    doc_id = docs[0].id
+    down = settings.model_copy(deep=True)  # the same database, an S3 server that is down
+    down.storage.backend = "s3"
+    down.storage.s3_endpoint = f"127.0.0.1:{free_ports(1)[0]}"
+    down.storage.s3_bucket = "nobody-listens"
+    outcomes = []
+    for _ in range(2):
+        with get_session_factory(settings).begin() as s:  # skip the backoff wait
+            s.execute(update(Job).where(Job.document_id == doc_id).values(not_before=utcnow()))
+        _, outcome = claim_and_run(down, "w", doc_id)
+        outcomes.append(outcome)
+    assert outcomes == ["queued", "failed"]  # with max_attempts=1, the first did not count
+    with get_session_factory(settings)() as s:
+        job = s.scalars(select(Job).where(Job.document_id == doc_id)).one()
+        doc = s.get(Document, doc_id)
+    assert (job.attempts, job.outage_retries, job.state) == (2, 1, "failed")
+    assert doc is not None and doc.status == "failed"
+    assert "StorageError" in doc.errors[0]  # failed with the reason
