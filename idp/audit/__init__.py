@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +127,12 @@ class ChainReport:
     head: str
     """Hash of the last event (an anchor to keep elsewhere: it also catches a cut tail)."""
     problems: list[str]
+    legacy_events: int = 0
+    """Unkeyed events at the start of a keyed chain: written before audit keys existed
+    (migration 0003), checked by their plain SHA-256 chain and sealed by the first keyed
+    event, whose HMAC covers the link to them."""
+    notes: list[str] = field(default_factory=list)
+    """What an operator should know that is not a break (the legacy segment)."""
 
 
 REGISTERED = "registered"
@@ -148,7 +154,12 @@ def verify_chain(
 
     With the ``keyring``, every event must be keyed and its HMAC must match: someone with
     database access but not the key cannot edit an event and re-hash the chain after it.
-    Without it (``None``), unkeyed events are checked and keyed ones reported as
+    The one exception is the legacy segment: unkeyed events at the start of the chain,
+    written before audit keys existed (a database upgraded past migration 0003). They are
+    checked by their plain hashes and accepted only when a keyed event follows them (its
+    HMAC covers the link to the last of them, so none can be edited without breaking it);
+    an unkeyed event after a keyed one, or a chain with no keyed event at all, is a break.
+    Without the keyring (``None``), unkeyed events are checked and keyed ones reported as
     uncheckable. By default, the keyring registered for the session's database is used.
     """
     from idp.audit.keyring import keyring_for
@@ -163,15 +174,20 @@ def verify_chain(
     expected_seq = 1
     count = 0
     seen_heads: set[str] = set()
+    legacy: list[int] = []  # seq of unkeyed events before the first keyed one
+    keyed_seen = False
     for ev in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(500):
         count += 1
         if ev.seq != expected_seq:
             problems.append(f"event {expected_seq}: missing (next is {ev.seq})")
         if ev.prev_hash != prev:
             problems.append(f"event {ev.seq}: does not follow the event before it")
-        if ring is not None and ev.key_id is None:
+        keyed_seen = keyed_seen or ev.key_id is not None
+        if ring is not None and ev.key_id is None and keyed_seen:
             problems.append(f"event {ev.seq}: not keyed (written or re-hashed without the key)")
         else:
+            if ring is not None and ev.key_id is None:
+                legacy.append(ev.seq)
             try:
                 recomputed = event_hash(ev.prev_hash, _hashed_fields(ev), ring, ev.key_id)
             except KeyError:
@@ -185,4 +201,18 @@ def verify_chain(
         expected_seq = ev.seq + 1
     if expect_head and expect_head not in seen_heads:
         problems.append(f"expected head {expect_head[:12]}… is missing: events were removed")
-    return ChainReport(ok=not problems, events=count, head=prev, problems=problems)
+    notes: list[str] = []
+    if legacy:
+        span = f"events {legacy[0]}–{legacy[-1]}" if len(legacy) > 1 else f"event {legacy[0]}"
+        if keyed_seen:
+            notes.append(
+                f"{span}: unkeyed legacy segment (written before audit keys, migration 0003); "
+                f"checked by plain hashes and sealed by keyed event {legacy[-1] + 1}"
+            )
+        else:
+            problems.append(
+                f"{span}: not keyed, and no keyed event follows to seal them (written before "
+                "audit keys, or re-hashed without the key); any audited action appends one"
+            )
+    return ChainReport(ok=not problems, events=count, head=prev, problems=problems,
+                       legacy_events=len(legacy) if keyed_seen else 0, notes=notes)

@@ -72,6 +72,8 @@ def run_verify(args: argparse.Namespace) -> int:
     engine.dispose()
     report.problems.extend(extra)
     report.ok = report.ok and not extra
+    for note in report.notes:
+        print(f"idp: audit: {note}", file=sys.stderr)
     if report.ok:
         print(f"audit chain intact: {report.events} events, head {report.head}")
         return 0

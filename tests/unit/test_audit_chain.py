@@ -224,3 +224,59 @@ def test_chain_and_append_only_on_postgresql() -> None:
         with admin.begin() as c:
             c.exec_driver_sql("DROP SCHEMA IF EXISTS audit_test CASCADE")
         admin.dispose()
+
+
+def test_a_legacy_unkeyed_segment_verifies_once_a_keyed_event_seals_it(
+    db, tmp_path: Path
+) -> None:
+    """A database upgraded past migration 0003 holds events written before audit keys:
+    unkeyed. With the key, they verify as a legacy segment once a keyed event follows
+    them; editing one, even re-hashing the rest of the segment, breaks that seal."""
+    from idp.audit.keyring import AuditKeyring, use_keyring
+
+    factory, url = db
+    _write(factory, 3)  # no keyring registered: unkeyed, as before migration 0003
+    secret = os.urandom(32)
+    ring = AuditKeyring("k1", {"k1": secret})
+    with factory() as s:
+        report = verify_chain(s, keyring=ring)
+    assert not report.ok and "no keyed event follows" in report.problems[0]
+
+    use_keyring(url, ring)  # the upgraded service writes keyed events from now on
+    _write(factory, 2)
+    with factory() as s:
+        keys = [k for (k,) in s.execute(text("SELECT key_id FROM audit_events ORDER BY seq"))]
+        report = verify_chain(s, keyring=ring)
+    assert keys == [None, None, None, "k1", "k1"]
+    assert report.ok, report.problems
+    assert report.legacy_events == 3
+    assert report.notes and "events 1–3: unkeyed legacy segment" in report.notes[0]
+    keys_dir = tmp_path / "keys"
+    keys_dir.mkdir()
+    (keys_dir / "k1.key").write_text(secret.hex())
+    out = _verify_cli(url, "--keys-dir", str(keys_dir))
+    assert out.returncode == 0, out.stderr
+    assert "legacy segment" in out.stderr and "intact: 5 events" in out.stdout
+
+    # An insider edits legacy event 2 and re-hashes event 3 after it (plain SHA-256, as
+    # legacy events were): keyed event 4 no longer follows.
+    _drop_triggers(factory)
+    with factory.begin() as s:
+        prev = s.execute(text("SELECT hash FROM audit_events WHERE seq = 1")).scalar_one()
+        for seq in (2, 3):
+            row = s.execute(text("SELECT * FROM audit_events WHERE seq = :q"),
+                            {"q": seq}).mappings().one()
+            fields = {k: row[k] for k in ("seq", "at", "actor", "action", "target_type",
+                                          "target_id")}
+            fields["details"] = {"field": "email", "valid": True}
+            if seq == 2:
+                fields["actor"] = "key:someone-else"
+            forged = event_hash(prev, fields)
+            s.execute(text("UPDATE audit_events SET actor = :a, prev_hash = :p, hash = :h "
+                           "WHERE seq = :q"),
+                      {"a": fields["actor"], "p": prev, "h": forged, "q": seq})
+            prev = forged
+    with factory() as s:
+        report = verify_chain(s, keyring=ring)
+    assert report.problems == ["event 4: does not follow the event before it"]
+    assert _verify_cli(url, "--keys-dir", str(keys_dir)).returncode == 1
