@@ -1,7 +1,7 @@
 """Jobs count the retries an outage caused apart from their attempts.
 
-Revision ID: 0004_job_outage_retries
-Revises: 0003_keys_audit_keyed
+Revision ID: 0005_job_outage_retries
+Revises: 0004_bundles
 
 ``jobs.outage_retries``: how many times the job went back to the queue because the object
 store or the database could not be reached (``idp.jobs.outage``). Those claims do not use
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_job_outage_retries"
-down_revision = "0003_keys_audit_keyed"
+revision = "0005_job_outage_retries"
+down_revision = "0004_bundles"
 branch_labels = None
 depends_on = None
 
