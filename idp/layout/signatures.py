@@ -13,13 +13,22 @@ from idp.geometry import centre_in, union
 from idp.layout.lines import Row, Segment
 from idp.layout.rulings import PageImage
 
-LABEL = re.compile(r"\b(signature|signed|sign here|signatory|llofnod|llofnodwyd)\b", re.IGNORECASE)
+LABEL = re.compile(r"\b(sign|signs|signed|signature|signatory|signing|llofnod\w*)\b", re.IGNORECASE)
+"""Any form of "sign" ("Signature", "Sign below", "Signed by", "Please sign") or "llofnod"."""
 MIN_LINE_POINTS = 40.0
 INK_THRESHOLD = 0.008
 """Share of the band above the line that must be unexplained ink to count as signed."""
 UNDERSCORES = re.compile(r"^_{4,}$|^\.{8,}$")
-TYPED_SIGNATURE = re.compile(r"^/s/?", re.IGNORECASE)
-"""``/s/`` before a typed name: an electronic signature by convention."""
+TYPED_SIGNATURE = re.compile(r"^_*(?:[/|\\][s5]|[Il1][s5](?=[/|\\l1]))[/|\\Il1]?$", re.IGNORECASE)
+"""``/s/`` before a typed name: an electronic signature by convention. Also as OCR reads its
+slashes on a scan (``Isl``, ``_/s/``, ``|s|``), but only as a token of its own."""
+PRINTED_WORD = re.compile(
+    r"^[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*[.,]?$"
+)
+"""A capitalised word ("Renée", "O'Brien"): printed text even when OCR reads it unsure,
+where a scribble comes out as "ALS" or "~~ 2"."""
+MIN_PRINTED_WORD = 0.5
+"""Reading confidence from which a ``PRINTED_WORD`` on a scanned line counts as printed."""
 STAMP_CONFIDENCE = 0.4
 """A stamp on a signature line: not the signatory's mark, and worth a reviewer's look."""
 UNSEEN_CONFIDENCE = 0.5
@@ -104,7 +113,11 @@ def find_signatures(
         typed_ids = [
             i
             for i in in_band
-            if words[i].confidence >= min_typed and sum(ch.isalnum() for ch in words[i].text) >= 2
+            if sum(ch.isalnum() for ch in words[i].text) >= 2
+            and (
+                words[i].confidence >= min_typed
+                or (words[i].confidence >= MIN_PRINTED_WORD and PRINTED_WORD.match(words[i].text))
+            )
         ]
         if typed_s:
             typed_ids = sorted(set(typed_ids) | set(typed_s) | _after(typed_s[0], in_band, words))

@@ -7,7 +7,7 @@ import random
 import cv2
 import numpy as np
 
-from idp.datamodel import Word
+from idp.datamodel import PageSource, Word
 from idp.layout import analyse_page
 from idp.layout.signatures import is_signature_label
 from tests.unit.test_layout_lines import blank_image, make_page, place, px
@@ -119,3 +119,37 @@ def test_date_signed_is_not_a_signature_label() -> None:
     assert is_signature_label("Llofnod yr ymgeisydd")
     assert not is_signature_label("Date signed")
     assert not is_signature_label("Name of signatory")
+
+
+def test_any_form_of_sign_labels_a_signature() -> None:
+    # "Sign below" was no signature label, so its line was never looked at (issue 12).
+    for label in ("Sign below", "Please sign here", "Signed by applicant", "Llofnodwch"):
+        assert is_signature_label(label), label
+    for label in ("Design", "Signing date", "Name of signatory"):
+        assert not is_signature_label(label), label
+
+
+def _scanned_line(text: str, confidence: float):
+    """A scanned page with a signature line that carries ``text`` printed (ink and words)."""
+    img = blank_image()
+    cv2.line(img, (px(100), px(511)), (px(300), px(511)), 0, 1)
+    words = place("Signed:", 50, 500) + place(text, 110, 499, confidence=confidence)
+    for w in words[1:]:
+        x0, y0, x1, y1 = w.bbox
+        cv2.rectangle(img, (px(x0) + 1, px(y0) + 2), (px(x1) - 1, px(y1) - 1), 0, -1)
+    return make_page(words, PageSource.OCR), img
+
+
+def test_a_printed_name_read_unsure_on_a_scan_is_no_signature() -> None:
+    # OCR read "Renée Øberg" at 0.64 on a scan; its ink passed for a drawn mark (signed at
+    # 0.99, issue 12). A capitalised word is printed text even when read unsure.
+    page, img = _scanned_line("Renée Øberg", 0.64)
+    analyse_page(page, img)
+    assert [(m.signed, m.kind) for m in page.signatures] == [(False, "printed_name")]
+
+
+def test_slash_s_as_ocr_reads_it_on_a_scan_signs() -> None:
+    for token in ("Isl", "_/s/", "|s|"):
+        page, img = _scanned_line(f"{token} Jane Smith", 0.9)
+        analyse_page(page, img)
+        assert [(m.signed, m.kind) for m in page.signatures] == [(True, "typed")], token
