@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from idp.datamodel import KeyValue, Page
-from idp.extraction import Candidate, ExtractionContext, normalise_confidence, source_id
+from idp.extraction import (
+    RIVAL,
+    Candidate,
+    ExtractionContext,
+    normalise_confidence,
+    source_id,
+)
 from idp.validation import normalise_field
 
 MAX_FIELDS_PER_LABEL = 3
@@ -43,8 +49,8 @@ def pair_candidates(
             rejected = True
         # A label is ambiguous only between fields that could hold this value: "Where you
         # live" is as close to phone as to address, but an address is no phone number.
-        rivals = [s for other, s in ranked if other != name and accepts[other]]
-        margin = score - max(rivals, default=0.0)
+        rivals = {other: s for other, s in ranked if other != name and accepts[other]}
+        margin = score - max(rivals.values(), default=0.0)
         out.append(
             Candidate(
                 field=name,
@@ -59,6 +65,9 @@ def pair_candidates(
                 label_id=source_id(pair.page, pair.key_bbox),
                 features={
                     "margin": margin,
+                    # Each rival's score, so the extract stage can see whether another
+                    # label on the form names that rival better (``document_margins``).
+                    **{RIVAL + other: s for other, s in rivals.items()},
                     # Reading like another field's label (an address value resembles the
                     # "Address" hint, and that is no fault).
                     "value_is_label": max(

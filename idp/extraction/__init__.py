@@ -23,6 +23,7 @@ __all__ = [
     "Candidate",
     "ExtractionContext",
     "Extractor",
+    "RIVAL",
     "LabelMatcher",
     "normalise_confidence",
     "source_id",
@@ -59,6 +60,11 @@ class Candidate:
     """Problems the extractor itself saw (two boxes ticked, say)."""
     features: dict[str, float] = dataclass_field(default_factory=dict)
     """Other evidence for the confidence model (``value_is_label``, ``margin``…)."""
+
+
+RIVAL = "rival:"
+"""Feature-name prefix of a rival field's label score: ``features["rival:last_name"]`` is how
+well the candidate's label also names ``last_name`` (a field that could hold the value too)."""
 
 
 @dataclass

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from idp.datamodel import Alternative, FieldResult, ProcessingResult
-from idp.extraction import Candidate, ExtractionContext, LabelMatcher
+from idp.extraction import RIVAL, Candidate, ExtractionContext, LabelMatcher
 from idp.fields.confidence import candidate_confidence, with_agreement
 from idp.schemas import DocumentSchema, load_schema
 from idp.settings import Settings
@@ -88,9 +88,57 @@ def score_candidates(
         else:
             norm = normalise_value(spec, cand.text, today)
             value, errors = norm.value, norm.errors
-        valid = value is not None and not errors
-        scored.append(ScoredCandidate(cand, value, errors, candidate_confidence(cand, valid)))
+        scored.append(ScoredCandidate(cand, value, errors, 0.0))
+    document_margins(scored)
+    for sc in scored:
+        sc.score = candidate_confidence(sc.candidate, sc.valid)
     return scored
+
+
+def document_margins(scored: list[ScoredCandidate]) -> None:
+    """Widen each label's margin over a rival field by what the rest of the form says.
+
+    A label that names two fields almost equally well ("Given name(s)": first name 0.80,
+    last name 0.75) is ambiguous on its own, but not on a form where another label names
+    the rival far better ("Surname / family name": last name 1.0, first name 0.81): reading
+    the two labels the other way round would explain the form worse. The margin over a rival
+    becomes the gap between the two readings (this label → its field and the other label →
+    the rival, against the swap), never less than the label's own margin; a rival no other
+    label on the form can hold (with a value it reads) keeps the label's own margin.
+    """
+    affinity: dict[tuple[str, str], float] = {}  # (label, field) → best label score
+    homes: dict[str, dict[str, float]] = {}  # field → label → score, where the value reads
+    for sc in scored:
+        cand = sc.candidate
+        if cand.label_id is None:
+            continue
+        key = (cand.label_id, cand.field)
+        affinity[key] = max(affinity.get(key, 0.0), cand.label_score)
+        if sc.valid:
+            home = homes.setdefault(cand.field, {})
+            home[cand.label_id] = max(home.get(cand.label_id, 0.0), cand.label_score)
+        for name, score in cand.features.items():
+            if name.startswith(RIVAL):
+                pair = (cand.label_id, name[len(RIVAL):])
+                affinity[pair] = max(affinity.get(pair, 0.0), score)
+    for sc in scored:
+        cand = sc.candidate
+        own = cand.features.get("margin")
+        if own is None or cand.label_id is None:
+            continue
+        margins = []
+        for name, rival_score in cand.features.items():
+            if not name.startswith(RIVAL):
+                continue
+            rival = name[len(RIVAL):]
+            swap = max(
+                (score - affinity.get((other, cand.field), 0.0)
+                 for other, score in homes.get(rival, {}).items() if other != cand.label_id),
+                default=0.0,
+            )
+            margins.append(cand.label_score - rival_score + max(swap, 0.0))
+        if margins:
+            cand.features["margin"] = max(own, min(margins))
 
 
 def choose_winners(

@@ -330,3 +330,41 @@ def test_a_second_document_type_needs_no_code() -> None:
     assert fields["amount_paid"].value == "45.00"
     assert fields["postcode"].value == "SY23 1AB"
     assert fields["application_date"].value is None
+
+
+def _named(field: str, text: str, label: str, score: float, rival: str, rival_score: float,
+           y: float) -> Candidate:
+    return Candidate(
+        field=field, text=text, page=1, bbox=[0.5, y, 0.7, y + 0.02], extractor="semantic",
+        label=label, label_score=score, source_id=f"1:{y}", label_id=f"label:{y}",
+        features={"margin": score - rival_score, f"rival:{rival}": rival_score},
+    )
+
+
+def test_a_label_ambiguous_alone_is_not_on_a_form_whose_other_label_names_the_rival() -> None:
+    # "Given name(s)" names first name 0.80 and last name 0.75 (MiniLM): alone, a coin toss.
+    given = _named("first_name", "Minh", "Given name(s)", 0.80, "last_name", 0.75, 0.1)
+    alone = score_candidates([given], SCHEMA)[0]
+    assert alone.candidate.features["margin"] == pytest.approx(0.05)
+    # Beside "Surname / family name" (last name 1.0, first name 0.81) reading the two labels
+    # the other way round explains the form worse by 0.05 + 0.19.
+    given = _named("first_name", "Minh", "Given name(s)", 0.80, "last_name", 0.75, 0.1)
+    surname = _named("last_name", "Davies", "Surname / family name", 1.0, "first_name", 0.81, 0.2)
+    both = score_candidates([given, surname], SCHEMA)
+    assert both[0].candidate.features["margin"] == pytest.approx(0.24)
+    assert both[0].score > alone.score
+    # The surname label's own margin is the same gap: the swap is one reading.
+    assert both[1].candidate.features["margin"] == pytest.approx(0.24)
+    fields = choose_winners(both, SCHEMA)
+    assert (fields["first_name"].value, fields["last_name"].value) == ("Minh", "Davies")
+
+
+def test_a_rival_only_this_label_could_hold_keeps_the_label_ambiguous() -> None:
+    # The other label cannot hold the rival field's value (it reads no name), so it is no
+    # better home for last name: "Given name(s)" stays as ambiguous as it is alone.
+    given = _named("first_name", "Minh", "Given name(s)", 0.80, "last_name", 0.75, 0.1)
+    other = _named("last_name", "12 High St", "Surname / family name", 1.0, "first_name", 0.81,
+                   0.2)
+    scored = score_candidates([given, other], SCHEMA)
+    assert not scored[1].valid
+    assert scored[0].candidate.features["margin"] == pytest.approx(0.05)
