@@ -17,7 +17,7 @@ from idp.extraction import RIVAL, Candidate, ExtractionContext, LabelMatcher
 from idp.fields.confidence import candidate_confidence, with_agreement
 from idp.schemas import DocumentSchema, load_schema
 from idp.settings import Settings
-from idp.text import clean_text
+from idp.text import clean_text, normalise_label
 from idp.validation import NOT_FOUND, check_rules, normalise_value
 
 log = logging.getLogger(__name__)
@@ -100,18 +100,21 @@ def document_margins(scored: list[ScoredCandidate]) -> None:
 
     A label that names two fields almost equally well ("Given name(s)": first name 0.80,
     last name 0.75) is ambiguous on its own, but not on a form where another label names
-    the rival far better ("Surname / family name": last name 1.0, first name 0.81): reading
-    the two labels the other way round would explain the form worse. The margin over a rival
-    becomes the gap between the two readings (this label → its field and the other label →
-    the rival, against the swap), never less than the label's own margin; a rival no other
-    label on the form can hold (with a value it reads) keeps the label's own margin.
+    the rival better than anything else ("Surname / family name": last name 1.0, first
+    name 0.81): reading the two labels the other way round would explain the form worse.
+    The margin over a rival becomes the gap between the two readings (this label → its
+    field and the other label → the rival, against the swap), never less than the label's
+    own margin. Only a label whose best field is the rival, that can read its value and
+    that is not this label printed again (same words) counts as the rival's home.
     """
     affinity: dict[tuple[str, str], float] = {}  # (label, field) → best label score
     homes: dict[str, dict[str, float]] = {}  # field → label → score, where the value reads
+    words: dict[str, str] = {}  # label → its words, so one label read twice is one
     for sc in scored:
         cand = sc.candidate
         if cand.label_id is None:
             continue
+        words[cand.label_id] = normalise_label(cand.label or "")
         key = (cand.label_id, cand.field)
         affinity[key] = max(affinity.get(key, 0.0), cand.label_score)
         if sc.valid:
@@ -121,6 +124,9 @@ def document_margins(scored: list[ScoredCandidate]) -> None:
             if name.startswith(RIVAL):
                 pair = (cand.label_id, name[len(RIVAL):])
                 affinity[pair] = max(affinity.get(pair, 0.0), score)
+    best: dict[str, float] = {}  # label → its best field's score
+    for (label, _), score in affinity.items():
+        best[label] = max(best.get(label, 0.0), score)
     for sc in scored:
         cand = sc.candidate
         own = cand.features.get("margin")
@@ -130,10 +136,10 @@ def document_margins(scored: list[ScoredCandidate]) -> None:
         for name, rival_score in cand.features.items():
             if not name.startswith(RIVAL):
                 continue
-            rival = name[len(RIVAL):]
             swap = max(
                 (score - affinity.get((other, cand.field), 0.0)
-                 for other, score in homes.get(rival, {}).items() if other != cand.label_id),
+                 for other, score in homes.get(name[len(RIVAL):], {}).items()
+                 if words[other] != words[cand.label_id] and score >= best[other]),
                 default=0.0,
             )
             margins.append(cand.label_score - rival_score + max(swap, 0.0))
