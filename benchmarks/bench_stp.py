@@ -11,8 +11,10 @@ Every document goes through the whole pipeline (``process_document``) with the
   ``tests/synthetic/signature_styles.py`` (drawn, ``/s/``, printed name, stamp, empty).
 
 The corpus is ``tests/synthetic/fields_corpus.py``'s (``benchmarks/bench_fields.py`` explains
-the splits): **test** (default) has layouts and phrasings nothing was tuned on; thresholds
-are fitted on **dev** only (``--split dev --calibrate [--write]``). Text PDFs by default;
+the splits): **test** (default) has layouts and phrasings nothing was tuned on; the
+calibration map (``idp/fields/calibration.py``: score → probability of being right) is
+fitted on **dev** only (``--split dev --fit [--write]``, which runs the pipeline without the
+stored map, so on scores) and thresholds likewise (``--calibrate``). Text PDFs by default;
 ``--n-scan`` adds scans (slow). Rows can be saved and re-reported under other thresholds
 without running the pipeline again (``--save``/``--load``): a field's ``below_threshold``
 reason is then recomputed from its confidence, all other reasons are kept as recorded.
@@ -21,9 +23,11 @@ Usage::
 
     python -m benchmarks.bench_stp                              # test split, text PDFs
     python -m benchmarks.bench_stp --n-scan 12                  # and 12 scans
+    python -m benchmarks.bench_stp --split dev --fit --save dev.json [--write]
+    python -m benchmarks.bench_stp --split dev --load dev.json scans.json --fit --write
     python -m benchmarks.bench_stp --split dev --calibrate [--write]
     python -m benchmarks.bench_stp --split dev --load text.json scans.json --calibrate
-    python -m benchmarks.bench_stp --receipts                   # receipts: see below
+    python -m benchmarks.bench_stp --receipts 20                # real receipts (sroie-dev)
 """
 
 from __future__ import annotations
@@ -71,11 +75,13 @@ def run(docs: list[Document]) -> list[dict[str, Any]]:
     for i, doc in enumerate(docs, start=1):
         result = process_document(doc.data, doc.filename, options)
         fields = {}
+        sources = {page.number: str(page.source) for page in result.pages}
         for name, truth in doc.spec.canonical().items():
             got = result.fields.get(name)
             fields[name] = {
                 "truth": truth, "value": got.value if got else None,
                 "confidence": got.confidence if got else 0.0,
+                "source": sources.get(got.page) if got and got.page else None,
                 "reasons": [str(r) for r in got.review_reasons] if got else ["not_found"],
             }
         out.append({
@@ -188,14 +194,103 @@ def calibrate(docs: list[dict[str, Any]], thresholds: dict[str, float]) -> dict[
     return fitted
 
 
-def receipts() -> int:
-    """Straight-through on the receipt schema: reported not applicable, with the reason."""
-    print("receipts: not applicable — the receipt schema's company and address have no "
-          "label and are found only by a learned model (models/receipt/current in object "
-          "storage, made by `idp train --schema receipt`); a fresh installation has none, and "
-          "training one (benchmarks/bench_learn.py receipts) takes far longer than this "
-          "benchmark, so every receipt would go to review by construction. Measure with the "
-          "trained model through bench_learn instead.")
+def without_calibration() -> None:
+    """Make this process's pipeline keep scores: schemas read from a copy of the schemas
+    folder that has no ``calibration/`` maps."""
+    import os
+    import shutil
+    import tempfile
+
+    from idp.schemas import DEFAULT_SCHEMAS_DIR
+
+    folder = Path(tempfile.mkdtemp(prefix="idp-schemas-"))
+    for path in DEFAULT_SCHEMAS_DIR.iterdir():
+        if path.is_file():
+            shutil.copy(path, folder / path.name)
+    os.environ["IDP_SCHEMAS_DIR"] = str(folder)
+    from idp.settings import get_settings
+
+    get_settings.cache_clear()
+
+
+def fit_calibration(docs: list[dict[str, Any]]) -> Any:
+    """The calibration map fitted on every found value of ``docs`` (rows with scores)."""
+    from idp.fields.calibration import fit
+
+    values = [(calibration_key(f), f["confidence"], f["value"] == f["truth"])
+              for d in docs for f in d["fields"].values() if f["value"] is not None]
+    kinds = Counter(d["kind"] for d in docs)
+    described = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    return fit(values, f"dev split of the generated application forms: {described}; "
+                       f"{len(values)} values")
+
+
+def calibration_key(field: dict[str, Any]) -> str:
+    """The map a recorded field is calibrated by: ``invalid`` or how its page was read."""
+    from idp.fields.calibration import INVALID
+
+    return INVALID if "invalid" in field["reasons"] else str(field["source"])
+
+
+def with_calibration(doc: dict[str, Any], calibration: Any) -> dict[str, Any]:
+    """A row re-scored through ``calibration`` (its other reasons as recorded)."""
+    fields = {n: {**f, "confidence": calibration(f["confidence"], calibration_key(f))
+                  if f["value"] is not None else 0.0} for n, f in doc["fields"].items()}
+    return {**doc, "fields": fields, "scores": False}
+
+
+def receipts(n: int) -> int:
+    """Straight-through on real receipts (sroie-dev's held-out receipts, ``learn_data``'s
+    split): each image through the whole pipeline with the ``receipt`` schema; a field is
+    right when it means the SROIE key (``idp.learn.compare.same_value``: company and address
+    case- and punctuation-folded, dates as dates, totals as amounts)."""
+    from benchmarks.learn_data import DATA_DIR, RECEIPT_FIELDS, RECEIPT_KINDS, sroie_split
+    from benchmarks.learn_data import sroie_values as gold
+    from idp.datamodel import ProcessingOptions
+    from idp.learn.compare import same_value
+    from idp.pipeline import process_document
+
+    _, test_ids = sroie_split()
+    ids = test_ids[:n]
+    options = ProcessingOptions(schema_name="receipt")
+    accepted, wrong_accepted = 0, 0
+    found: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    trusted: Counter[str] = Counter()
+    trusted_right: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    started = time.perf_counter()
+    for i, receipt in enumerate(ids, start=1):
+        image = DATA_DIR / "sroie-dev" / "img" / f"{receipt}.jpg"
+        result = process_document(image.read_bytes(), image.name, options)
+        values = gold(receipt)
+        wrong = []
+        for name, kind in zip(RECEIPT_FIELDS, RECEIPT_KINDS, strict=True):
+            got = result.fields.get(name)
+            if got is None or got.value is None:
+                continue
+            ok = same_value(kind, got.text or str(got.value), values.get(name, ""))
+            found[name] += 1
+            right[name] += ok
+            if not got.review_reasons:
+                trusted[name] += 1
+                trusted_right[name] += ok
+            if not ok:
+                wrong.append(name)
+            reasons.update(f"{name}:{r}" for r in got.review_reasons)
+        if str(result.status) == "accepted":
+            accepted += 1
+            wrong_accepted += bool(wrong)
+        print(f"  [{i}/{len(ids)}] {receipt} {result.status} "
+              f"(total {time.perf_counter() - started:.0f}s)", file=sys.stderr)
+    print(f"\n== sroie-dev receipts (held-out {len(ids)} of learn_data's test split), "
+          "receipt schema, no trained model in this process")
+    print(f"straight-through {accepted}/{len(ids)} = {accepted / len(ids):.3f}; "
+          f"accepted with a wrong field: {wrong_accepted}")
+    for name in RECEIPT_FIELDS:
+        print(f"  {name:8s} found {found[name]}/{len(ids)}, right {right[name]}; "
+              f"trusted (no review reason) {trusted[name]}, right {trusted_right[name]}")
+    print("review reasons: " + ", ".join(f"{r} {c}" for r, c in reasons.most_common(8)))
     return 0
 
 
@@ -212,28 +307,56 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load", type=Path, nargs="+",
                         help="report from rows saved earlier (several files are pooled)")
     parser.add_argument("--calibrate", action="store_true", help="fit thresholds (dev only)")
+    parser.add_argument("--fit", action="store_true",
+                        help="fit the calibration map on scores (dev only; runs without the map)")
+    parser.add_argument("--scores", action="store_true",
+                        help="run without the calibration map (scores, not probabilities)")
     parser.add_argument("--write", action="store_true", help="write them into the schema")
-    parser.add_argument("--receipts", action="store_true")
+    parser.add_argument("--receipts", type=int, metavar="N",
+                        help="instead: N held-out sroie-dev receipts, receipt schema")
     args = parser.parse_args(argv)
     if args.receipts:
-        return receipts()
+        return receipts(args.receipts)
 
     from benchmarks.bench_fields import write_thresholds
+    from idp.fields.calibration import calibration_path
     from idp.schemas import DEFAULT_SCHEMAS_DIR, load_schema
 
+    if args.fit and args.split != "dev":
+        parser.error("--fit fits on the dev split only")
     if args.load:
         docs = [d for path in args.load for d in json.loads(path.read_text())]
+        if args.fit and not all(d.get("scores") for d in docs):
+            parser.error("--fit needs rows saved by a --fit run (scores, not probabilities)")
     else:
+        if args.fit or args.scores:
+            without_calibration()
         print(f"building {args.split}: {args.n_text} text PDFs, {args.n_scan} scans",
               file=sys.stderr)
         corpus = build_corpus(args.split, args.n_text, args.n_scan, args.seed,
                               styles=not args.plain_signatures)
         docs = run(corpus)
+        for d in docs:
+            d["scores"] = args.fit or args.scores
         if args.save:
             args.save.write_text(json.dumps(docs, ensure_ascii=False, indent=0))
     schema = load_schema("application")
     thresholds = {name: spec.threshold for name, spec in schema.fields.items()}
     report(docs, thresholds, f"{args.split} split, schema thresholds")
+    if args.fit:
+        fitted = fit_calibration(docs)
+        print(f"\ncalibration map ({fitted.fitted_on}):")
+        for source, steps in fitted.to_json()["maps"].items():
+            for step in steps:
+                print(f"  {source:10s} score >= {step['score']:.4f}: {step['probability']:.4f} "
+                      f"({step['right']}/{step['values']} right)")
+        docs = [with_calibration(d, fitted) for d in docs]
+        report(docs, thresholds, f"{args.split} split, calibrated by the map just fitted")
+        if args.write:
+            path = calibration_path("application")
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(json.dumps(fitted.to_json(), indent=1) + "\n")
+            print(f"written to {path.relative_to(ROOT)}")
     if args.calibrate:
         if args.split != "dev":
             parser.error("--calibrate fits on the dev split only")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from idp.datamodel import ProcessingResult, RecordStatus, ReviewReason
+from idp.fields.calibration import calibrate_result
 from idp.fields.confidence import INVALID_FACTOR
 from idp.fields.review_reasons import field_review_reasons
 from idp.schemas import load_schema
@@ -17,7 +18,8 @@ def validate_result(
     result: ProcessingResult, settings: Settings, today: date | None = None
 ) -> None:
     """The validate stage: validate the result's fields against its schema; a value found
-    valid at extraction that fails here loses confidence, a missing one has none."""
+    valid at extraction that fails here loses confidence, a missing one has none; then the
+    schema's calibration turns every score into a probability (``idp.fields.calibration``)."""
     if not result.schema_name:
         return
     schema = load_schema(result.schema_name, settings)
@@ -31,6 +33,8 @@ def validate_result(
             field.confidence = 0.0
         elif not field.valid and (was_valid.get(name, True) or field.errors == cross.get(name)):
             field.confidence = round(field.confidence * INVALID_FACTOR, 4)
+    # Last of the stages that score values: from here on a confidence is a probability.
+    calibrate_result(result, settings)
 
 
 def decide_status(result: ProcessingResult, settings: Settings) -> None:
