@@ -95,7 +95,7 @@ class Part:
     schema: str | None = None
     """The document's schema, or None for ``other``."""
     type_confidence: float = 0.0
-    """0–1: best type's score / (best + runner-up), on the document's pages together."""
+    """0–1: how far the best type leads the runner-up on the document's pages."""
     split_confidence: float = 1.0
     """0–1: the least sure of the boundaries that delimit this document."""
     scores: dict[str, float] = field(default_factory=dict)
@@ -218,7 +218,9 @@ def boundary_score(
     if best != kind:
         lead = page.scores[best] - page.scores.get(kind, 0.0)
         if lead >= TYPE_CHANGE_MARGIN:
-            score += 0.4 + lead
+            # Alone, only a clear change starts a document: a form's later page (a table,
+            # a declaration with a date) may read a little like another type.
+            score += 2 * lead - 0.4
     else:
         score -= 0.3
     return score
@@ -230,10 +232,12 @@ def _document_type(pages: list[PageSignals]) -> str:
 
 
 def _type_scores(pages: list[PageSignals]) -> dict[str, float]:
+    """Each type's best page score within a document: a form's first page names it, its
+    later pages (a table, a declaration) say less and must not outvote it."""
     totals: dict[str, float] = {}
     for page in pages:
         for name, score in page.scores.items():
-            totals[name] = totals.get(name, 0.0) + score / len(pages)
+            totals[name] = max(totals.get(name, 0.0), score)
     return {k: round(v, 4) for k, v in totals.items()}
 
 
