@@ -326,7 +326,7 @@ def funsd(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("task", choices=["receipts", "funsd"])
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--train", type=int, default=200, help="receipts: training receipts")
     parser.add_argument("--ocr", action="store_true", help="also measure with idp OCR words")

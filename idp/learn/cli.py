@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="train on the schema's documents approved in review (values as corrected)",
     )
-    p.add_argument("--epochs", type=int, default=8, help="passes over the examples (8)")
+    p.add_argument("--epochs", type=int, default=10, help="passes over the examples (10)")
     p.add_argument("--validation", type=float, default=0.2, help="share held out (0.2)")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (2)")
     p.add_argument("--output", type=Path, help="also write the model artefact to this file")
