@@ -183,3 +183,16 @@ def test_rapidocr_splits_words_glued_at_a_slash_or_after_a_label_and_fits_boxes_
         x0, y0, x1, y1 = (int(v) for v in word.bbox)
         ink = binary[y0:y1, x0:x1] < 128
         assert ink[:, :3].any() or ink[:, -3:].any()  # ink reaches the box's sides
+
+
+def test_a_page_of_many_lines_read_as_almost_no_words_is_read_again():
+    from idp.datamodel import Word
+    from idp.reading import reads_nothing
+
+    page = np.full((600, 300), 255, np.uint8)
+    for top in range(20, 560, 40):  # 14 lines of ink
+        page[top : top + 14, 20:280] = 0
+    few = [Word(text="TOTAL", bbox=(0, 0, 1, 1), confidence=0.9)] * 3
+    assert reads_nothing(few, page)
+    assert not reads_nothing(few * 10, page)  # enough words: judged by confidence instead
+    assert not reads_nothing(few, page[:100])  # two lines: a short page, not a failure
