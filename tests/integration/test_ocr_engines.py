@@ -190,8 +190,9 @@ def test_a_page_of_many_lines_read_as_almost_no_words_is_read_again():
     from idp.reading import reads_nothing
 
     page = np.full((600, 300), 255, np.uint8)
-    for top in range(20, 560, 40):  # 14 lines of ink
-        page[top : top + 14, 20:280] = 0
+    for top in range(20, 560, 40):  # 14 lines of letter-sized blots
+        for left in range(20, 280, 14):
+            page[top : top + 14, left : left + 6] = 0
     few = [Word(text="TOTAL", bbox=(0, 0, 1, 1), confidence=0.9)] * 3
     assert reads_nothing(few, page)
     assert not reads_nothing(few * 10, page)  # enough words: judged by confidence instead
