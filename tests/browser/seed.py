@@ -44,7 +44,7 @@ def application_record(
     for i, (name, value, text) in enumerate(APPLICATION):
         y0 = 0.08 + i * 0.065
         field: dict[str, Any] = {
-            "value": value, "text": text, "confidence": 0.93, "page": 1,
+            "value": value, "text": text, "confidence": 0.995, "page": 1,
             "bbox": [0.42, y0, 0.42 + 0.02 * min(len(text), 20), y0 + 0.03],
             "extractor": "keyvalue", "label": LABELS[name], "valid": True, "errors": [],
             "alternatives": [],

@@ -71,7 +71,7 @@ def test_reviewer_page_by_keyboard_and_pointer(
     assert "Monthly income" in reasons and "Household size" in reasons
     assert "not a whole number" in reasons
     meta = page.inner_text("#meta-household_size")
-    assert "On the form: “Box G”" in meta and "Threshold: 50%" in meta
+    assert "On the form: “Box G”" in meta and "Threshold: 99%" in meta
     assert page.inner_text("label[for=f-household_size]") == "Household size"
     assert "1200.00" in page.inner_text("#field-monthly_income .alternatives")
     # Approve and the page image are in view without scrolling.
