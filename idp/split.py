@@ -114,19 +114,6 @@ def _labels(page: Page) -> list[str]:
     return list(dict.fromkeys(label for label in labels if label.strip()))
 
 
-def _field_scores(matcher: LabelMatcher, labels: list[str]) -> dict[str, float]:
-    names = list(matcher.schema.fields)
-    best = dict.fromkeys(names, 0.0)
-    matcher.prepare(labels)
-    for label in labels:
-        scores = matcher.lexical(label, names)
-        for name, score in matcher.semantic(label, names).items():
-            scores[name] = max(scores.get(name, 0.0), score)
-        for name, score in scores.items():
-            best[name] = max(best[name], score)
-    return best
-
-
 def _letter_score(page: Page, salutation: bool, sign_off: bool) -> float:
     """How much the page reads as running prose: a letter, a statement, a note."""
     lines = [line.text for line in page.lines if line.text.strip()]
@@ -142,7 +129,7 @@ def page_signals(page: Page, matchers: dict[str, LabelMatcher]) -> PageSignals:
     scores: dict[str, float] = {}
     found: dict[str, set[str]] = {}
     for name, matcher in matchers.items():
-        best = _field_scores(matcher, labels) if labels and matcher.schema.fields else {}
+        best = matcher.best_per_field(labels) if labels and matcher.schema.fields else {}
         scores[name] = round(sum(best.values()) / max(len(matcher.schema.fields), 1), 4)
         found[name] = {f for f, s in best.items() if s >= FOUND}
     lines = [line for line in page.lines if line.text.strip()]

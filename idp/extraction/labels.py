@@ -108,6 +108,19 @@ class LabelMatcher:
                 scores[owner] = max(scores.get(owner, 0.0), _scale(float(sim)))
         return {k: v for k, v in scores.items() if v > 0}
 
+    def best_per_field(self, labels: list[str]) -> dict[str, float]:
+        """Every schema field's best score (lexical or semantic, 0–1) over ``labels``."""
+        names = list(self.schema.fields)
+        best = dict.fromkeys(names, 0.0)
+        self.prepare(labels)
+        for label in labels:
+            scores = self.lexical(label, names)
+            for name, score in self.semantic(label, names).items():
+                scores[name] = max(scores.get(name, 0.0), score)
+            for name, score in scores.items():
+                best[name] = max(best[name], score)
+        return best
+
     def similarity(self, label: str, phrasings: list[str]) -> float:
         """Best scaled embedding similarity (0–1) between a label and any of ``phrasings``."""
         if self._get_embedder is None or not phrasings:

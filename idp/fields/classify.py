@@ -28,16 +28,7 @@ def coverage(schema: DocumentSchema, labels: list[str]) -> float:
     if not schema.fields:
         return 0.0
     matcher = LabelMatcher(schema, embedder=_embedder_factory())
-    names = list(schema.fields)
-    best = dict.fromkeys(names, 0.0)
-    matcher.prepare(labels)
-    for label in labels:
-        scores = matcher.lexical(label, names)
-        for name, score in matcher.semantic(label, names).items():
-            scores[name] = max(scores.get(name, 0.0), score)
-        for name, score in scores.items():
-            best[name] = max(best[name], score)
-    return sum(best.values()) / len(names)
+    return sum(matcher.best_per_field(labels).values()) / len(schema.fields)
 
 
 def classify_pages(result: ProcessingResult, settings: Settings) -> Classification:
